@@ -1,0 +1,262 @@
+use clap::{Args, Subcommand};
+use rayon::prelude::*;
+
+use engram::dam::DamTheory;
+use engram::ensembles::EnsembleKind;
+use engram::rem::{self, RemPoint};
+use engram::sweep::ParamList;
+
+/// `engram dam ...`: theory of dense associative memories (SPEC §2–§7).
+#[derive(Debug, Subcommand)]
+pub enum DamCommand {
+    /// Retrieval thresholds vs λ: α₁ (typical pattern, SPEC §3) and the α_c lower bound (all
+    /// patterns, SPEC §4) with one column per failure channel (inf = channel absent).
+    ///
+    /// Columns: lambda,alpha_1,alpha_c,alpha_c_norm,alpha_c_pair,alpha_c_binding,phase_at_alpha_1,rho_f
+    Thresholds {
+        #[command(flatten)]
+        ens: EnsembleArg,
+        /// Inverse temperature λ > 0 (list or range).
+        #[arg(long, value_name = "L", allow_hyphen_values = true)]
+        lambda: ParamList,
+    },
+    /// Auxiliary REM at (α, λ, r): free energy φ, phase, dominating overlap u*, condensation
+    /// point λ_*(α, r) (SPEC §2).
+    ///
+    /// Columns: phi,phase,u_star,lambda_star,alpha,lambda,r,u_max,entropy
+    Rem {
+        #[command(flatten)]
+        point: PointArgs,
+    },
+    /// Basin of attraction of one attention step: critical overlap m_c = φ(α, λ, r)/λ and
+    /// cosine m_c/√(r ρ₁) (SPEC §6; cos_c > 1: no retrieval from norm r).
+    ///
+    /// Columns: m_c,alpha,lambda,r,cos_c,phase
+    Basin {
+        #[command(flatten)]
+        point: PointArgs,
+    },
+    /// Inverse threshold λ_c(α): smallest λ retrieving the typical pattern at load α
+    /// (inf: no λ does).
+    ///
+    /// Columns: alpha,lambda_c
+    LambdaC {
+        #[command(flatten)]
+        ens: EnsembleArg,
+        /// Load α > 0 (list or range).
+        #[arg(long, value_name = "A", allow_hyphen_values = true)]
+        alpha: ParamList,
+    },
+    /// Scaled dot-product regime λ = β/√N, P = e^{α√N} (SPEC §7, derived, TENTATIVE):
+    /// α₁ = α_c = βρ₁, and the finite-N value if --n is given.
+    ///
+    /// Columns: beta,alpha_1,alpha_c,n,alpha_1_n,status
+    Scaled {
+        #[command(flatten)]
+        ens: EnsembleArg,
+        /// β > 0 (list or range).
+        #[arg(long, value_name = "B", allow_hyphen_values = true)]
+        beta: ParamList,
+        /// Number of neurons N for the finite-N value.
+        #[arg(long, value_name = "N", allow_hyphen_values = true)]
+        n: Option<ParamList>,
+    },
+}
+
+/// Pattern ensemble selection.
+#[derive(Debug, Args)]
+pub struct EnsembleArg {
+    /// Pattern ensemble: gaussian (ξ_i ~ N(0,1)), spherical (uniform on the sphere of radius
+    /// √N) or binary (ξ_i = ±1).
+    #[arg(long, value_name = "E")]
+    ensemble: EnsembleKind,
+}
+
+/// A grid of REM points.
+#[derive(Debug, Args)]
+pub struct PointArgs {
+    #[command(flatten)]
+    ens: EnsembleArg,
+    /// Load α > 0: P = e^{αN} patterns (list or range).
+    #[arg(long, value_name = "A", allow_hyphen_values = true)]
+    alpha: ParamList,
+    /// Inverse temperature λ > 0 (list or range).
+    #[arg(long, value_name = "L", allow_hyphen_values = true)]
+    lambda: ParamList,
+    /// Squared norm per component r = ‖x‖²/N > 0 of the configuration (default ρ₁, a typical
+    /// pattern's).
+    #[arg(long, value_name = "R", allow_hyphen_values = true)]
+    r: Option<ParamList>,
+}
+
+impl PointArgs {
+    /// Validated Cartesian product α × λ × r, in that nesting order.
+    fn points(&self) -> anyhow::Result<Vec<RemPoint>> {
+        let rho1 = self.ens.ensemble.ensemble().rho1();
+        let rs = self.r.clone().map_or(vec![rho1], |l| l.0);
+        let mut pts = Vec::new();
+        for &a in self.alpha.values() {
+            for &l in self.lambda.values() {
+                for &r in &rs {
+                    pts.push(RemPoint::new(a, l, r)?);
+                }
+            }
+        }
+        Ok(pts)
+    }
+}
+
+/// Compute rows in parallel, keep their order, fail on the first error.
+fn par_rows<T: Sync, R: Send>(
+    items: &[T],
+    f: impl Fn(&T) -> engram::Result<R> + Sync + Send,
+) -> anyhow::Result<Vec<R>> {
+    Ok(items
+        .par_iter()
+        .map(f)
+        .collect::<engram::Result<Vec<R>>>()?)
+}
+
+fn check_positive(name: &'static str, values: &[f64]) -> anyhow::Result<()> {
+    for &v in values {
+        engram::error::positive(name, v)?;
+    }
+    Ok(())
+}
+
+fn fmt(x: f64) -> String {
+    x.to_string()
+}
+
+fn write_csv(
+    out: &mut dyn std::io::Write,
+    header: &[&str],
+    rows: Vec<Vec<String>>,
+) -> anyhow::Result<()> {
+    let mut w = csv::Writer::from_writer(out);
+    w.write_record(header)?;
+    for r in rows {
+        w.write_record(r)?;
+    }
+    w.flush()?;
+    Ok(())
+}
+
+pub fn run(cmd: DamCommand, out: &mut dyn std::io::Write) -> anyhow::Result<()> {
+    match cmd {
+        DamCommand::Thresholds { ens, lambda } => {
+            check_positive("lambda", lambda.values())?;
+            let theory = DamTheory::new(ens.ensemble.ensemble())?;
+            let rows = par_rows(lambda.values(), |&l| {
+                let t = theory.thresholds(l)?;
+                Ok(vec![
+                    fmt(l),
+                    fmt(t.alpha_1),
+                    fmt(t.alpha_c.bound),
+                    fmt(t.alpha_c.norm),
+                    fmt(t.alpha_c.pair),
+                    t.alpha_c.binding.as_str().into(),
+                    t.phase_at_alpha_1.as_str().into(),
+                    fmt(t.alpha_c.rho_f),
+                ])
+            })?;
+            let header = [
+                "lambda",
+                "alpha_1",
+                "alpha_c",
+                "alpha_c_norm",
+                "alpha_c_pair",
+                "alpha_c_binding",
+                "phase_at_alpha_1",
+                "rho_f",
+            ];
+            write_csv(out, &header, rows)
+        }
+        DamCommand::Rem { point } => {
+            let e = point.ens.ensemble.ensemble();
+            let rows = par_rows(&point.points()?, |p| {
+                let s = rem::solve(e, *p)?;
+                Ok(vec![
+                    fmt(s.phi),
+                    s.phase.as_str().into(),
+                    fmt(s.u_star),
+                    fmt(s.lambda_star),
+                    fmt(p.alpha),
+                    fmt(p.lambda),
+                    fmt(p.r),
+                    fmt(s.u_max),
+                    fmt(s.entropy),
+                ])
+            })?;
+            let header = [
+                "phi",
+                "phase",
+                "u_star",
+                "lambda_star",
+                "alpha",
+                "lambda",
+                "r",
+                "u_max",
+                "entropy",
+            ];
+            write_csv(out, &header, rows)
+        }
+        DamCommand::Basin { point } => {
+            let theory = DamTheory::new(point.ens.ensemble.ensemble())?;
+            let rows = par_rows(&point.points()?, |p| {
+                let b = theory.basin(*p)?;
+                Ok(vec![
+                    fmt(b.m_c),
+                    fmt(p.alpha),
+                    fmt(p.lambda),
+                    fmt(p.r),
+                    fmt(b.cos_c),
+                    b.phase.as_str().into(),
+                ])
+            })?;
+            write_csv(
+                out,
+                &["m_c", "alpha", "lambda", "r", "cos_c", "phase"],
+                rows,
+            )
+        }
+        DamCommand::LambdaC { ens, alpha } => {
+            check_positive("alpha", alpha.values())?;
+            let theory = DamTheory::new(ens.ensemble.ensemble())?;
+            let rows = par_rows(alpha.values(), |&a| {
+                Ok(vec![fmt(a), fmt(theory.lambda_c(a)?)])
+            })?;
+            write_csv(out, &["alpha", "lambda_c"], rows)
+        }
+        DamCommand::Scaled { ens, beta, n } => {
+            check_positive("beta", beta.values())?;
+            let ns: Vec<Option<f64>> = match &n {
+                Some(l) => {
+                    check_positive("n", l.values())?;
+                    l.values().iter().map(|&x| Some(x)).collect()
+                }
+                None => vec![None],
+            };
+            let theory = DamTheory::new(ens.ensemble.ensemble())?;
+            let mut rows = Vec::new();
+            for &b in beta.values() {
+                for &nn in &ns {
+                    let s = theory.scaled(b, nn)?;
+                    rows.push(vec![
+                        fmt(b),
+                        fmt(s.alpha_1),
+                        fmt(s.alpha_1),
+                        nn.map_or(String::new(), fmt),
+                        s.alpha_1_n.map_or(String::new(), fmt),
+                        "tentative".into(),
+                    ]);
+                }
+            }
+            write_csv(
+                out,
+                &["beta", "alpha_1", "alpha_c", "n", "alpha_1_n", "status"],
+                rows,
+            )
+        }
+    }
+}

@@ -1,0 +1,53 @@
+//! Command-line layer: clap definitions and CSV printing. Everything it computes comes from
+//! the library; see SPEC §11 for the contract.
+
+mod dam;
+mod run;
+
+use clap::{Parser, Subcommand};
+
+pub use dam::DamCommand;
+
+/// engram: theory and simulation of associative memories (dense associative memories /
+/// modern Hopfield networks with P = e^{αN} patterns).
+///
+/// Symbols: α = load (P = e^{αN} patterns of N components), λ = inverse temperature of the
+/// softmax (energy E = −(1/λ) log Σ_μ e^{λ ξ^μ·x} + ½‖x‖²), r = ‖x‖²/N the squared norm per
+/// component of the configuration. Lists: `a,b,c` or `from:to:points` (inclusive, linear).
+/// Query commands print CSV (header + one row per point) to stdout.
+#[derive(Debug, Parser)]
+#[command(name = "engram", version, about, long_about)]
+pub struct Cli {
+    /// Worker threads for sweeps (default: all cores).
+    #[arg(long, global = true)]
+    pub threads: Option<usize>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Top-level commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run a whole study from a config file (configs/*.toml); results land in results/<study>/.
+    Run(run::RunArgs),
+    /// Dense associative memory theory (SPEC §1–§7).
+    #[command(subcommand)]
+    Dam(DamCommand),
+}
+
+/// Execute a parsed command line; CSV goes to `out`.
+pub fn execute(cli: Cli, out: &mut dyn std::io::Write) -> anyhow::Result<()> {
+    if let Some(t) = cli.threads {
+        if t == 0 {
+            anyhow::bail!("invalid --threads 0: expected a whole number >= 1");
+        }
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(t)
+            .build_global()
+            .ok();
+    }
+    match cli.command {
+        Command::Run(args) => run::run(args, out),
+        Command::Dam(cmd) => dam::run(cmd, out),
+    }
+}

@@ -1,0 +1,29 @@
+use super::{ln_cosh, PatternEnsemble};
+
+/// Binary patterns, ξ_i = ±1 uniform (SPEC §1).
+///
+/// For a configuration x with all |x_i| = √r (x proportional to a ±1 vector, in particular
+/// x = ξ¹ with r = 1): Λ_r(λ) = ln cosh(λ√r), and at r = 1
+/// I(u) = ((1+u)/2) ln(1+u) + ((1−u)/2) ln(1−u). For configurations with unequal |x_i|,
+/// Λ depends on more than r; this ensemble describes the hypercube directions only.
+/// The norm is exactly 1.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Binary;
+
+impl PatternEnsemble for Binary {
+    fn name(&self) -> &'static str {
+        "binary"
+    }
+    fn rho1(&self) -> f64 {
+        1.0
+    }
+    fn log_mgf(&self, lambda: f64, r: f64) -> f64 {
+        ln_cosh(lambda * r.sqrt())
+    }
+    fn log_mgf_prime(&self, lambda: f64, r: f64) -> f64 {
+        r.sqrt() * (lambda * r.sqrt()).tanh()
+    }
+    fn overlap_edge(&self, r: f64) -> f64 {
+        r.sqrt()
+    }
+}

@@ -1,0 +1,113 @@
+//! Pattern ensembles (SPEC §1): the large-deviation law of the overlap u = ξ·x/N between an
+//! independent pattern ξ and a configuration x of squared norm per component r = ‖x‖²/N, and the
+//! law of the pattern norm ‖ξ‖²/N.
+//!
+//! An ensemble supplies only its log-moment generating function Λ_r(λ) and derivative, the norm
+//! law, and the edge of the overlap support. Everything downstream (the rate I_r, u*, u_max, λ_*,
+//! φ, α₁, α_c, basins) is computed from this trait alone by [`legendre`] and [`crate::rem`]: to
+//! add an ensemble, implement [`PatternEnsemble`].
+
+mod binary;
+mod gaussian;
+pub mod legendre;
+mod spherical;
+
+pub use binary::Binary;
+pub use gaussian::Gaussian;
+pub use spherical::Spherical;
+
+use crate::error::{EngramError, Result};
+
+/// A pattern ensemble, described by the overlap statistics of SPEC §1.
+///
+/// Conventions: the ensemble is centred (Λ_r(0) = Λ_r'(0) = 0) and Λ_r is strictly convex in λ
+/// for λ > 0. All methods take λ ≥ 0 and r > 0.
+pub trait PatternEnsemble: Send + Sync {
+    /// Name used on the command line and in output.
+    fn name(&self) -> &'static str;
+
+    /// ρ₁ = E‖ξ‖²/N, the squared norm per component of a typical pattern.
+    fn rho1(&self) -> f64;
+
+    /// Λ_r(λ) = lim (1/N) log E exp(λ ξ·x) for ‖x‖²/N = r (SPEC §1 table).
+    fn log_mgf(&self, lambda: f64, r: f64) -> f64;
+
+    /// dΛ_r/dλ: the overlap u*(λ) that dominates the tilted law, increasing in λ.
+    fn log_mgf_prime(&self, lambda: f64, r: f64) -> f64;
+
+    /// g_r(λ) = λΛ_r'(λ) − Λ_r(λ) = I_r(Λ_r'(λ)), the rate (entropy cost) of the tilted
+    /// overlap; increasing in λ. Override when the difference cancels catastrophically.
+    fn saddle_rate(&self, lambda: f64, r: f64) -> f64 {
+        lambda * self.log_mgf_prime(lambda, r) - self.log_mgf(lambda, r)
+    }
+
+    /// Upper edge of the overlap support, lim_{λ→∞} Λ_r'(λ) (∞ if unbounded).
+    fn overlap_edge(&self, _r: f64) -> f64 {
+        f64::INFINITY
+    }
+
+    /// Rate function of the pattern norm ρ = ‖ξ‖²/N, Prob(ρ) ≍ e^{−N I(ρ)}; `None` when the
+    /// norm is fixed at ρ₁ (spherical, binary).
+    fn norm_rate(&self, _rho: f64) -> Option<f64> {
+        None
+    }
+}
+
+/// The built-in ensembles, selectable by name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EnsembleKind {
+    /// ξ_i ~ N(0, 1) i.i.d.
+    Gaussian,
+    /// uniform on the sphere of radius √N.
+    Spherical,
+    /// ξ_i = ±1 uniform.
+    Binary,
+}
+
+impl EnsembleKind {
+    /// All built-in ensembles.
+    pub const ALL: [EnsembleKind; 3] = [Self::Gaussian, Self::Spherical, Self::Binary];
+
+    /// The ensemble as a trait object.
+    pub fn ensemble(self) -> &'static dyn PatternEnsemble {
+        match self {
+            Self::Gaussian => &Gaussian,
+            Self::Spherical => &Spherical,
+            Self::Binary => &Binary,
+        }
+    }
+
+    /// Name as on the command line.
+    pub fn name(self) -> &'static str {
+        self.ensemble().name()
+    }
+}
+
+impl std::str::FromStr for EnsembleKind {
+    type Err = EngramError;
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "gaussian" => Ok(Self::Gaussian),
+            "spherical" => Ok(Self::Spherical),
+            "binary" => Ok(Self::Binary),
+            _ => Err(EngramError::InvalidParameter {
+                name: "ensemble",
+                value: s.to_string(),
+                allowed: "one of gaussian, spherical, binary",
+            }),
+        }
+    }
+}
+
+impl std::fmt::Display for EnsembleKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// ln cosh x without overflow: |x| + ln(1 + e^{−2|x|}) − ln 2.
+pub(crate) fn ln_cosh(x: f64) -> f64 {
+    let a = x.abs();
+    a + (-2.0 * a).exp().ln_1p() - std::f64::consts::LN_2
+}

@@ -1,0 +1,57 @@
+//! Library error type. Every failure names the parameters that caused it; no function of the
+//! library returns NaN in place of an error.
+
+use thiserror::Error;
+
+/// Errors of the engram library.
+#[derive(Debug, Error, Clone, PartialEq)]
+pub enum EngramError {
+    /// A parameter lies outside its domain.
+    #[error("invalid {name} = {value}: expected {allowed}")]
+    InvalidParameter {
+        /// Parameter name as the papers write it (alpha, lambda, r, ...).
+        name: &'static str,
+        /// Offending value, as typed or computed.
+        value: String,
+        /// The allowed range, in words.
+        allowed: &'static str,
+    },
+    /// A root finder or extremiser failed; `context` names the quantity and its parameters.
+    #[error("{context}: {reason}")]
+    NoConvergence {
+        /// What was being solved, with the parameters (e.g. "lambda_* at alpha=0.3, r=1").
+        context: String,
+        /// Why it failed (no bracket, iteration limit, non-finite value).
+        reason: String,
+    },
+    /// A list or range of parameter values could not be parsed.
+    #[error("invalid value list '{input}': {reason}")]
+    BadList {
+        /// The text that was given.
+        input: String,
+        /// What was wrong.
+        reason: String,
+    },
+    /// A config file is malformed; the message names file, line and key.
+    #[error("{0}")]
+    Config(String),
+    /// An I/O failure while writing results.
+    #[error("{0}")]
+    Io(String),
+}
+
+/// Shorthand result type.
+pub type Result<T> = std::result::Result<T, EngramError>;
+
+/// Check `value > 0` and finite.
+pub fn positive(name: &'static str, value: f64) -> Result<f64> {
+    if value.is_finite() && value > 0.0 {
+        Ok(value)
+    } else {
+        Err(EngramError::InvalidParameter {
+            name,
+            value: value.to_string(),
+            allowed: "a finite number > 0",
+        })
+    }
+}

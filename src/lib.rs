@@ -1,0 +1,35 @@
+//! # engram
+//!
+//! Statistical-mechanics theory and Monte-Carlo simulation of associative memories.
+//! The library is organised by physical concept; the `engram` binary is a thin layer over it.
+//!
+//! | SPEC section | module |
+//! |---|---|
+//! | §1 pattern ensembles (Λ_r, I_r, norm law) | [`ensembles`], generic Legendre path in [`ensembles::legendre`] |
+//! | §2 auxiliary REM: φ, phases, u*, u_max, λ_* | [`rem`] |
+//! | §3 α₁(λ) and λ_c(α) | [`dam::DamTheory::alpha_1`], [`dam::DamTheory::lambda_c`] |
+//! | §4 α_c lower bound, channels | [`dam::DamTheory::alpha_c`] |
+//! | §5 phase diagram | [`study`] (sweeps to CSV) |
+//! | §6 basins m_c | [`dam::DamTheory::basin`] |
+//! | §7 scaled dot-product regime (tentative) | [`dam::DamTheory::scaled`] |
+//! | §11 parameter lists and ranges | [`sweep`] |
+//!
+//! ```
+//! use engram::dam::DamTheory;
+//! use engram::ensembles::Gaussian;
+//! let theory = DamTheory::new(&Gaussian).unwrap();
+//! let (alpha_1, _phase) = theory.alpha_1(0.5).unwrap();
+//! assert!((alpha_1 - 0.375).abs() < 1e-12);
+//! ```
+//!
+//! Physics modules never print or touch files; [`study`] writes results, the CLI prints.
+
+pub mod dam;
+pub mod ensembles;
+pub mod error;
+pub mod numerics;
+pub mod rem;
+pub mod study;
+pub mod sweep;
+
+pub use error::{EngramError, Result};

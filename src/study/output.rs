@@ -1,0 +1,67 @@
+//! Results files: atomic writes and the manifest.
+
+use std::io::Write;
+use std::path::Path;
+
+use crate::error::{EngramError, Result};
+
+/// Write `bytes` to `path` atomically: a temporary file in the same directory, then rename, so
+/// a reader never sees a half-written result.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let io = |e: std::io::Error| EngramError::Io(format!("cannot write {}: {e}", path.display()));
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
+    let mut f = std::fs::File::create(&tmp).map_err(io)?;
+    f.write_all(bytes).map_err(io)?;
+    f.sync_all().map_err(io)?;
+    drop(f);
+    std::fs::rename(&tmp, path).map_err(io)
+}
+
+/// What produced a study's results.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Manifest {
+    /// engram version.
+    pub engram_version: &'static str,
+    /// git commit of the engram build, if known.
+    pub git_commit: &'static str,
+    /// Path of the config as given.
+    pub config_path: String,
+    /// Full text of the config.
+    pub config: String,
+    /// Worker threads available to rayon.
+    pub threads: usize,
+    /// Wall-clock seconds per part of the study.
+    pub timings_s: Vec<(String, f64)>,
+    /// Total wall-clock seconds.
+    pub total_s: f64,
+}
+
+impl Manifest {
+    /// Describe a run.
+    pub fn new(
+        config: &str,
+        config_path: &Path,
+        total_s: f64,
+        timings_s: Vec<(String, f64)>,
+    ) -> Self {
+        Self {
+            engram_version: env!("CARGO_PKG_VERSION"),
+            git_commit: option_env!("ENGRAM_GIT_COMMIT").unwrap_or("unknown"),
+            config_path: config_path.display().to_string(),
+            config: config.to_string(),
+            threads: rayon::current_num_threads(),
+            timings_s,
+            total_s,
+        }
+    }
+
+    /// Pretty JSON.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).expect("manifest is plain data")
+    }
+}

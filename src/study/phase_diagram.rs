@@ -1,0 +1,76 @@
+//! Phase diagram of dense associative memories in the (λ, α) plane (SPEC §5).
+
+use rayon::prelude::*;
+
+use crate::dam::DamTheory;
+use crate::ensembles::EnsembleKind;
+use crate::error::{EngramError, Result};
+
+/// One row of theory.csv.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct PhaseDiagramRow {
+    /// Ensemble name.
+    pub ensemble: &'static str,
+    /// λ.
+    pub lambda: f64,
+    /// α₁(λ).
+    pub alpha_1: f64,
+    /// REM phase at α₁.
+    pub phase_at_alpha_1: &'static str,
+    /// α_c bound (min over channels).
+    pub alpha_c: f64,
+    /// Channel (a), small norm.
+    pub alpha_c_norm: f64,
+    /// Channel (b), stealing pair.
+    pub alpha_c_pair: f64,
+    /// Binding channel.
+    pub alpha_c_binding: &'static str,
+    /// Condensation line α_*(λ; ρ) = g_ρ(λ): the REM at norm ρ is condensed for α ≤ α_*.
+    pub alpha_star: f64,
+    /// ρ used for the condensation line.
+    pub rho: f64,
+}
+
+impl PhaseDiagramRow {
+    /// Serialise rows as CSV with a header.
+    pub fn to_csv(rows: &[Self]) -> Result<Vec<u8>> {
+        let mut w = csv::Writer::from_writer(Vec::new());
+        for r in rows {
+            w.serialize(r).map_err(|e| EngramError::Io(e.to_string()))?;
+        }
+        w.into_inner().map_err(|e| EngramError::Io(e.to_string()))
+    }
+}
+
+/// Compute the phase diagram rows (in parallel over λ), ensemble by ensemble.
+pub fn phase_diagram_rows(
+    ensembles: &[EnsembleKind],
+    lambdas: &[f64],
+    rho: f64,
+) -> Result<Vec<PhaseDiagramRow>> {
+    let mut rows = Vec::with_capacity(ensembles.len() * lambdas.len());
+    for kind in ensembles {
+        let e = kind.ensemble();
+        let theory = DamTheory::new(e)?;
+        let part: Result<Vec<_>> = lambdas
+            .par_iter()
+            .map(|&lambda| {
+                let t = theory.thresholds(lambda)?;
+                Ok(PhaseDiagramRow {
+                    ensemble: kind.name(),
+                    lambda,
+                    alpha_1: t.alpha_1,
+                    phase_at_alpha_1: t.phase_at_alpha_1.as_str(),
+                    alpha_c: t.alpha_c.bound,
+                    alpha_c_norm: t.alpha_c.norm,
+                    alpha_c_pair: t.alpha_c.pair,
+                    alpha_c_binding: t.alpha_c.binding.as_str(),
+                    alpha_star: e.saddle_rate(lambda, rho),
+                    rho,
+                })
+            })
+            .collect();
+        rows.extend(part?);
+    }
+    Ok(rows)
+}

@@ -1,0 +1,105 @@
+//! Parameter lists and ranges (SPEC §11): `a,b,c` or `from:to:points` (inclusive, linear).
+
+use crate::error::{EngramError, Result};
+
+/// Parsed list of parameter values, in the order given.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ParamList(pub Vec<f64>);
+
+fn bad(input: &str, reason: impl Into<String>) -> EngramError {
+    EngramError::BadList {
+        input: input.to_string(),
+        reason: reason.into(),
+    }
+}
+
+fn number(input: &str, token: &str) -> Result<f64> {
+    let t = token.trim();
+    let v: f64 = t
+        .parse()
+        .map_err(|_| bad(input, format!("'{t}' is not a number")))?;
+    if v.is_finite() {
+        Ok(v)
+    } else {
+        Err(bad(input, format!("'{t}' is not finite")))
+    }
+}
+
+impl ParamList {
+    /// Parse `a,b,c` or `from:to:points` (points ≥ 1; with 1 point the list is [from]).
+    pub fn parse(input: &str) -> Result<Self> {
+        let s = input.trim();
+        if s.is_empty() {
+            return Err(bad(input, "empty"));
+        }
+        if s.contains(':') {
+            let parts: Vec<&str> = s.split(':').collect();
+            if parts.len() != 3 {
+                return Err(bad(input, "a range is from:to:points"));
+            }
+            let from = number(input, parts[0])?;
+            let to = number(input, parts[1])?;
+            let p = parts[2].trim();
+            let points: usize = p
+                .parse()
+                .map_err(|_| bad(input, format!("points '{p}' is not a whole number")))?;
+            if points < 1 {
+                return Err(bad(input, "a range needs at least 1 point"));
+            }
+            if points == 1 {
+                return Ok(Self(vec![from]));
+            }
+            let step = (to - from) / (points - 1) as f64;
+            let mut v: Vec<f64> = (0..points).map(|i| from + step * i as f64).collect();
+            v[points - 1] = to;
+            Ok(Self(v))
+        } else {
+            let v = s
+                .split(',')
+                .map(|t| number(input, t))
+                .collect::<Result<Vec<_>>>()?;
+            Ok(Self(v))
+        }
+    }
+
+    /// The values.
+    pub fn values(&self) -> &[f64] {
+        &self.0
+    }
+}
+
+impl std::str::FromStr for ParamList {
+    type Err = EngramError;
+    fn from_str(s: &str) -> Result<Self> {
+        Self::parse(s)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lists_and_ranges() {
+        assert_eq!(
+            ParamList::parse("0.1,0.2, 3").unwrap().0,
+            vec![0.1, 0.2, 3.0]
+        );
+        assert_eq!(
+            ParamList::parse("0:1:5").unwrap().0,
+            vec![0.0, 0.25, 0.5, 0.75, 1.0]
+        );
+        assert_eq!(ParamList::parse("2:9:1").unwrap().0, vec![2.0]);
+        let r = ParamList::parse("0.1:0.3:3").unwrap().0;
+        assert_eq!(r[2], 0.3);
+    }
+
+    #[test]
+    fn malformed() {
+        for s in [
+            "", "0:1", "0:1:0", "0:1:x", "0:1:2.5", "a,b", "1,,2", "nan", "1:inf:3", "1:2:3:4",
+        ] {
+            assert!(ParamList::parse(s).is_err(), "{s} should be rejected");
+        }
+    }
+}
