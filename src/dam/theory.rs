@@ -166,11 +166,13 @@ impl<'a, E: PatternEnsemble + ?Sized> DamTheory<'a, E> {
     /// Load α_f(λ; ρ) above which a pattern of squared norm ρ is not retrieved, i.e. the root
     /// in α of λρ = φ(α, λ, ρ) (SPEC §3 with r = m = ρ):
     /// uncondensed at threshold (Λ_ρ'(λ) < ρ): α_f = λρ − Λ_ρ(λ); otherwise α_f = I_ρ(ρ).
+    /// When ρ is at or beyond the overlap edge (spherical, binary at ρ = ρ₁) the threshold is
+    /// always uncondensed, even where Λ_ρ'(λ) rounds to the edge.
     ///
     /// Domain: λ > 0, ρ > 0.
     pub fn failure_load(&self, lambda: f64, rho: f64) -> Result<(f64, Phase)> {
         let e = self.ensemble;
-        if e.log_mgf_prime(lambda, rho) < rho {
+        if e.log_mgf_prime(lambda, rho) < rho || rho >= e.overlap_edge(rho) {
             Ok((lambda * rho - e.log_mgf(lambda, rho), Phase::Uncondensed))
         } else if rho == self.rho1 {
             Ok((self.alpha_1_condensed, Phase::Condensed))

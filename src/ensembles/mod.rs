@@ -106,8 +106,38 @@ impl std::fmt::Display for EnsembleKind {
     }
 }
 
-/// ln cosh x without overflow: |x| + ln(1 + e^{−2|x|}) − ln 2.
+/// ln cosh x, accurate to a few ulp for all x: ln(1 + 2 sinh²(x/2)) for |x| ≤ 20 (no
+/// cancellation at small x), |x| + ln(1 + e^{−2|x|}) − ln 2 beyond (no overflow).
 pub(crate) fn ln_cosh(x: f64) -> f64 {
     let a = x.abs();
-    a + (-2.0 * a).exp().ln_1p() - std::f64::consts::LN_2
+    if a <= 20.0 {
+        let s = (0.5 * a).sinh();
+        (2.0 * s * s).ln_1p()
+    } else {
+        a + (-2.0 * a).exp().ln_1p() - std::f64::consts::LN_2
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// ln cosh against the direct formula where that is exact enough, and its asymptote.
+    #[test]
+    fn ln_cosh_accuracy() {
+        for &x in &[1e-8f64, 1e-3, 0.3, 2.0, 19.9, 20.1, 300.0, 1e5] {
+            let got = super::ln_cosh(x);
+            let reference = if x < 0.1 {
+                // Taylor series: x²/2 − x⁴/12 + x⁶/45 − 17x⁸/2520 (next term < 1e-18 relative)
+                x * x / 2.0 - x.powi(4) / 12.0 + x.powi(6) / 45.0 - 17.0 * x.powi(8) / 2520.0
+            } else if x < 300.0 {
+                x.cosh().ln()
+            } else {
+                x - std::f64::consts::LN_2
+            };
+            assert!(
+                (got - reference).abs() <= 4.0 * f64::EPSILON * reference,
+                "{x}: {got} vs {reference}"
+            );
+            assert_eq!(super::ln_cosh(-x), got);
+        }
+    }
 }

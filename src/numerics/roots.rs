@@ -183,3 +183,68 @@ pub fn bracket_increasing<F: FnMut(f64) -> f64>(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use argmin::core::{CostFunction, Error, Executor};
+    use argmin::solver::brent::BrentRoot;
+
+    struct P(fn(f64) -> f64);
+    impl CostFunction for P {
+        type Param = f64;
+        type Output = f64;
+        fn cost(&self, x: &f64) -> Result<f64, Error> {
+            Ok((self.0)(*x))
+        }
+    }
+
+    /// Brent here against argmin's BrentRoot, on functions with known roots.
+    #[test]
+    fn agrees_with_argmin_and_exact() {
+        let cases: [(fn(f64) -> f64, f64, f64, f64); 4] = [
+            (|x| x * x - 2.0, 0.0, 5.0, 2f64.sqrt()),
+            (|x| x.ln() + 30.0, 1e-20, 1.0, (-30f64).exp()),
+            (|x| (x - 1e6).powi(3), 0.0, 3e6, 1e6),
+            (|x| x.cos() - x, 0.0, 1.0, 0.7390851332151607),
+        ];
+        for (f, a, b, exact) in cases {
+            let ours = brent_root(f, a, b, 0.0).unwrap();
+            let theirs = Executor::new(P(f), BrentRoot::new(a, b, 1e-15))
+                .configure(|s| s.max_iters(1000))
+                .run()
+                .unwrap()
+                .state
+                .best_param
+                .unwrap();
+            assert!(
+                (ours - exact).abs() <= 1e-9 * exact,
+                "ours {ours} vs {exact}"
+            );
+            assert!(
+                (ours - theirs).abs() <= 1e-6 * exact.abs() + 1e-12,
+                "ours {ours} vs argmin {theirs}"
+            );
+        }
+    }
+
+    #[test]
+    fn errors() {
+        assert!(matches!(
+            brent_root(|x| x * x + 1.0, -1.0, 1.0, 0.0),
+            Err(RootError::NotBracketed { .. })
+        ));
+        assert!(matches!(
+            brent_root(|x| x.sqrt() - 1.0, -1.0, 4.0, 0.0),
+            Err(RootError::NonFinite { .. })
+        ));
+        assert_eq!(
+            bracket_increasing(|x| x - 10.0, 1.0, 1e-9, 1e3, 2.0).unwrap(),
+            Some((8.0, 16.0))
+        );
+        assert!(matches!(
+            bracket_increasing(|x| x - 1e9, 1.0, 1e-9, 1e3, 2.0),
+            Err(BracketError::BeyondLimit { .. })
+        ));
+    }
+}
