@@ -26,46 +26,51 @@ fn number(input: &str, token: &str) -> Result<f64> {
 }
 
 impl ParamList {
-    /// Parse `a,b,c` or `from:to:points` (points ≥ 1; with 1 point the list is [from]).
+    /// Parse `a,b,c` or `from:to:points` (points ≥ 1; with 1 point the item is `from`).
+    /// Items of a comma list may themselves be ranges: `0.1,1:2:3` = [0.1, 1, 1.5, 2].
     pub fn parse(input: &str) -> Result<Self> {
         let s = input.trim();
         if s.is_empty() {
             return Err(bad(input, "empty"));
         }
-        if s.contains(':') {
-            let parts: Vec<&str> = s.split(':').collect();
-            if parts.len() != 3 {
-                return Err(bad(input, "a range is from:to:points"));
+        let mut v = Vec::new();
+        for item in s.split(',') {
+            if item.contains(':') {
+                v.extend(range(input, item)?);
+            } else {
+                v.push(number(input, item)?);
             }
-            let from = number(input, parts[0])?;
-            let to = number(input, parts[1])?;
-            let p = parts[2].trim();
-            let points: usize = p
-                .parse()
-                .map_err(|_| bad(input, format!("points '{p}' is not a whole number")))?;
-            if points < 1 {
-                return Err(bad(input, "a range needs at least 1 point"));
-            }
-            if points == 1 {
-                return Ok(Self(vec![from]));
-            }
-            let step = (to - from) / (points - 1) as f64;
-            let mut v: Vec<f64> = (0..points).map(|i| from + step * i as f64).collect();
-            v[points - 1] = to;
-            Ok(Self(v))
-        } else {
-            let v = s
-                .split(',')
-                .map(|t| number(input, t))
-                .collect::<Result<Vec<_>>>()?;
-            Ok(Self(v))
         }
+        Ok(Self(v))
     }
 
     /// The values.
     pub fn values(&self) -> &[f64] {
         &self.0
     }
+}
+
+fn range(input: &str, item: &str) -> Result<Vec<f64>> {
+    let parts: Vec<&str> = item.split(':').collect();
+    if parts.len() != 3 {
+        return Err(bad(input, "a range is from:to:points"));
+    }
+    let from = number(input, parts[0])?;
+    let to = number(input, parts[1])?;
+    let p = parts[2].trim();
+    let points: usize = p
+        .parse()
+        .map_err(|_| bad(input, format!("points '{p}' is not a whole number")))?;
+    if points < 1 {
+        return Err(bad(input, "a range needs at least 1 point"));
+    }
+    if points == 1 {
+        return Ok(vec![from]);
+    }
+    let step = (to - from) / (points - 1) as f64;
+    let mut v: Vec<f64> = (0..points).map(|i| from + step * i as f64).collect();
+    v[points - 1] = to;
+    Ok(v)
 }
 
 impl std::str::FromStr for ParamList {
@@ -92,6 +97,10 @@ mod tests {
         assert_eq!(ParamList::parse("2:9:1").unwrap().0, vec![2.0]);
         let r = ParamList::parse("0.1:0.3:3").unwrap().0;
         assert_eq!(r[2], 0.3);
+        assert_eq!(
+            ParamList::parse("0.5,1:2:3").unwrap().0,
+            vec![0.5, 1.0, 1.5, 2.0]
+        );
     }
 
     #[test]

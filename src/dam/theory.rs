@@ -258,7 +258,7 @@ impl<'a, E: PatternEnsemble + ?Sized> DamTheory<'a, E> {
     /// The α_c lower bound at λ with its channels (SPEC §4).
     pub fn alpha_c(&self, lambda: f64) -> Result<AlphaC> {
         let (alpha_1, _) = self.alpha_1(lambda)?;
-        Ok(self.alpha_c_given_alpha_1(lambda, alpha_1)?)
+        self.alpha_c_given_alpha_1(lambda, alpha_1)
     }
 
     fn alpha_c_given_alpha_1(&self, lambda: f64, alpha_1: f64) -> Result<AlphaC> {

@@ -43,7 +43,7 @@ fn solve_increasing_in_lambda<F: Fn(f64) -> f64>(
 ///
 /// Domain: u ≥ 0, r > 0. Returns 0 at u = 0 and ∞ for u at or beyond the support edge.
 pub fn conjugate_lambda<E: PatternEnsemble + ?Sized>(e: &E, u: f64, r: f64) -> Result<f64> {
-    if !(u >= 0.0) {
+    if u.is_nan() || u < 0.0 {
         return Err(EngramError::InvalidParameter {
             name: "u",
             value: u.to_string(),

@@ -202,7 +202,8 @@ mod tests {
     /// Brent here against argmin's BrentRoot, on functions with known roots.
     #[test]
     fn agrees_with_argmin_and_exact() {
-        let cases: [(fn(f64) -> f64, f64, f64, f64); 4] = [
+        type Case = (fn(f64) -> f64, f64, f64, f64);
+        let cases: [Case; 4] = [
             (|x| x * x - 2.0, 0.0, 5.0, 2f64.sqrt()),
             (|x| x.ln() + 30.0, 1e-20, 1.0, (-30f64).exp()),
             (|x| (x - 1e6).powi(3), 0.0, 3e6, 1e6),

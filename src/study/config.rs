@@ -3,7 +3,6 @@
 use std::path::Path;
 
 use serde::Deserialize;
-use toml::Spanned;
 
 use crate::ensembles::EnsembleKind;
 use crate::error::{EngramError, Result};
@@ -31,18 +30,31 @@ pub struct StudySection {
 }
 
 /// `[phase_diagram]`.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct PhaseDiagramSection {
     /// Ensembles to compute.
     pub ensembles: Vec<EnsembleKind>,
-    /// λ values.
-    pub lambda: ParamList,
-    /// Configuration norm ρ for the condensation line α_*(λ) = g_ρ(λ).
-    pub rho: f64,
+    /// λ values (each > 0).
+    pub lambda: PositiveSweep,
+    /// Configuration norm ρ > 0 for the condensation line α_*(λ) = g_ρ(λ) (default 1).
+    #[serde(default = "PositiveNumber::one")]
+    pub rho: PositiveNumber,
 }
 
-/// A sweep as written in a config: a list/range string or an array of numbers.
-#[derive(Debug, Clone, Deserialize)]
+/// A sweep of values > 0, written as a list/range string, an array of numbers, or one number.
+/// Validated while parsing, so errors point at the value's line.
+#[derive(Debug, Clone)]
+pub struct PositiveSweep(pub ParamList);
+
+impl PositiveSweep {
+    /// The values.
+    pub fn values(&self) -> &[f64] {
+        self.0.values()
+    }
+}
+
+#[derive(Deserialize)]
 #[serde(untagged)]
 enum SweepValue {
     Text(String),
@@ -50,51 +62,49 @@ enum SweepValue {
     One(f64),
 }
 
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawPhaseDiagram {
-    ensembles: Vec<EnsembleKind>,
-    lambda: Spanned<SweepValue>,
-    #[serde(default = "one")]
-    rho: Spanned<f64>,
-}
-
-fn one() -> Spanned<f64> {
-    Spanned::new(0..0, 1.0)
-}
-
-impl<'de> Deserialize<'de> for PhaseDiagramSection {
+impl<'de> Deserialize<'de> for PositiveSweep {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
         use serde::de::Error;
-        let raw = RawPhaseDiagram::deserialize(d)?;
-        let lambda = match raw.lambda.get_ref() {
-            SweepValue::Text(s) => {
-                ParamList::parse(s).map_err(|e| D::Error::custom(format!("key 'lambda': {e}")))?
-            }
-            SweepValue::Numbers(v) => ParamList(v.clone()),
-            SweepValue::One(x) => ParamList(vec![*x]),
+        let list = match SweepValue::deserialize(d)
+            .map_err(|_| D::Error::custom("expected a list \"a,b,c\", a range \"from:to:points\", an array of numbers or a number"))?
+        {
+            SweepValue::Text(s) => ParamList::parse(&s).map_err(D::Error::custom)?,
+            SweepValue::Numbers(v) => ParamList(v),
+            SweepValue::One(x) => ParamList(vec![x]),
         };
-        if lambda.0.is_empty() {
-            return Err(D::Error::custom(
-                "key 'lambda': expected at least one value",
-            ));
+        if list.0.is_empty() {
+            return Err(D::Error::custom("expected at least one value"));
         }
-        if let Some(bad) = lambda.0.iter().find(|l| !(**l > 0.0)) {
+        if let Some(bad) = list.0.iter().find(|v| !(v.is_finite() && **v > 0.0)) {
             return Err(D::Error::custom(format!(
-                "key 'lambda': value {bad} is not > 0"
+                "value {bad} is not a finite number > 0"
             )));
         }
-        let rho = *raw.rho.get_ref();
-        if !(rho > 0.0 && rho.is_finite()) {
-            return Err(D::Error::custom(format!(
-                "key 'rho': value {rho} is not a finite number > 0"
-            )));
+        Ok(Self(list))
+    }
+}
+
+/// A finite number > 0.
+#[derive(Debug, Clone, Copy)]
+pub struct PositiveNumber(pub f64);
+
+impl PositiveNumber {
+    fn one() -> Self {
+        Self(1.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for PositiveNumber {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        use serde::de::Error;
+        let x = f64::deserialize(d)?;
+        if x.is_finite() && x > 0.0 {
+            Ok(Self(x))
+        } else {
+            Err(D::Error::custom(format!(
+                "value {x} is not a finite number > 0"
+            )))
         }
-        Ok(Self {
-            ensembles: raw.ensembles,
-            lambda,
-            rho,
-        })
     }
 }
 
@@ -105,6 +115,17 @@ fn line_col(text: &str, offset: usize) -> (usize, usize) {
     (line, col)
 }
 
+/// The key assigned on a line (`key = ...`), if any.
+fn key_on_line(text: &str, line: usize) -> Option<String> {
+    let l = text.lines().nth(line - 1)?;
+    let (k, _) = l.split_once('=')?;
+    let k = k.trim();
+    (!k.is_empty()
+        && k.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_-.".contains(c)))
+    .then(|| k.to_string())
+}
+
 /// Parse a config from its text; `origin` names the file in errors.
 pub fn parse_config(text: &str, origin: &str) -> Result<StudyConfig> {
     let cfg: StudyConfig = toml::from_str(text).map_err(|e| {
@@ -112,7 +133,14 @@ pub fn parse_config(text: &str, origin: &str) -> Result<StudyConfig> {
         match e.span() {
             Some(span) => {
                 let (line, col) = line_col(text, span.start);
-                EngramError::Config(format!("{origin}:{line}:{col}: {msg}"))
+                let key = key_on_line(text, line).filter(|k| !msg.contains(&format!("'{k}'")));
+                let msg = msg.replace("expected f64", "expected a number");
+                match key {
+                    Some(k) => {
+                        EngramError::Config(format!("{origin}:{line}:{col}: key '{k}': {msg}"))
+                    }
+                    None => EngramError::Config(format!("{origin}:{line}:{col}: {msg}")),
+                }
             }
             None => EngramError::Config(format!("{origin}: {msg}")),
         }

@@ -37,7 +37,7 @@ pub fn run_study(config_path: &Path, out: &Path) -> Result<StudyReport> {
     let mut timings = Vec::new();
     if let Some(pd) = &cfg.phase_diagram {
         let t0 = Instant::now();
-        let rows = phase_diagram_rows(&pd.ensembles, pd.lambda.values(), pd.rho)?;
+        let rows = phase_diagram_rows(&pd.ensembles, pd.lambda.values(), pd.rho.0)?;
         let path = dir.join("theory.csv");
         write_atomic(&path, &PhaseDiagramRow::to_csv(&rows)?)?;
         files.push(path);

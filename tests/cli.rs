@@ -1,0 +1,297 @@
+//! SPEC §11 command-line contract: columns, lists/ranges, one-line errors for bad input.
+
+use std::process::Command;
+
+fn engram(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_engram"))
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+fn csv(stdout: &str) -> (Vec<String>, Vec<Vec<String>>) {
+    let mut lines = stdout.lines();
+    let header = lines.next().unwrap().split(',').map(String::from).collect();
+    let rows = lines
+        .map(|l| l.split(',').map(String::from).collect())
+        .collect();
+    (header, rows)
+}
+
+fn starts_with_columns(header: &[String], cols: &[&str]) {
+    for (i, c) in cols.iter().enumerate() {
+        assert_eq!(
+            header.get(i).map(String::as_str),
+            Some(*c),
+            "header {header:?}"
+        );
+    }
+}
+
+#[test]
+fn thresholds_columns_and_values() {
+    let (code, out, _) = engram(&[
+        "dam",
+        "thresholds",
+        "--ensemble",
+        "gaussian",
+        "--lambda",
+        "0.5,1:2:3",
+    ]);
+    assert_eq!(code, 0);
+    let (h, rows) = csv(&out);
+    starts_with_columns(&h, &["lambda", "alpha_1", "alpha_c"]);
+    assert!(h.contains(&"alpha_c_norm".into()) && h.contains(&"alpha_c_pair".into()));
+    assert_eq!(rows.len(), 4);
+    let lambdas: Vec<f64> = rows.iter().map(|r| r[0].parse().unwrap()).collect();
+    assert_eq!(lambdas, vec![0.5, 1.0, 1.5, 2.0]);
+    // closed form α₁ = λ − λ²/2 at λ = 0.5, printed at full precision
+    assert_eq!(rows[0][1].parse::<f64>().unwrap(), 0.375);
+}
+
+#[test]
+fn rem_and_basin_columns() {
+    let (code, out, _) = engram(&[
+        "dam",
+        "rem",
+        "--ensemble",
+        "spherical",
+        "--alpha",
+        "0.1,0.3",
+        "--lambda",
+        "0.5:3:2",
+        "--r",
+        "1",
+    ]);
+    assert_eq!(code, 0);
+    let (h, rows) = csv(&out);
+    starts_with_columns(&h, &["phi", "phase", "u_star", "lambda_star"]);
+    assert_eq!(rows.len(), 4);
+    let (code, out, _) = engram(&[
+        "dam",
+        "basin",
+        "--ensemble",
+        "gaussian",
+        "--alpha",
+        "0.2",
+        "--lambda",
+        "2",
+    ]);
+    assert_eq!(code, 0);
+    let (h, rows) = csv(&out);
+    starts_with_columns(&h, &["m_c"]);
+    // condensed gaussian basin: m_c = √(2α r)
+    assert!((rows[0][0].parse::<f64>().unwrap() - 0.4f64.sqrt()).abs() < 1e-15);
+}
+
+#[test]
+fn lambda_c_and_scaled() {
+    let (code, out, _) = engram(&[
+        "dam",
+        "lambda-c",
+        "--ensemble",
+        "gaussian",
+        "--alpha",
+        "0.375,0.7",
+    ]);
+    assert_eq!(code, 0);
+    let (h, rows) = csv(&out);
+    starts_with_columns(&h, &["alpha", "lambda_c"]);
+    assert!((rows[0][1].parse::<f64>().unwrap() - 0.5).abs() < 1e-14);
+    assert_eq!(rows[1][1], "inf");
+    let (code, out, _) = engram(&[
+        "dam",
+        "scaled",
+        "--ensemble",
+        "binary",
+        "--beta",
+        "0.5",
+        "--n",
+        "100",
+    ]);
+    assert_eq!(code, 0);
+    assert!(out.contains("tentative"));
+}
+
+#[test]
+fn bad_input_is_one_line_naming_the_parameter() {
+    let cases: &[(&[&str], &str)] = &[
+        (
+            &[
+                "dam",
+                "thresholds",
+                "--ensemble",
+                "gaussian",
+                "--lambda",
+                "-1",
+            ],
+            "lambda",
+        ),
+        (
+            &[
+                "dam",
+                "thresholds",
+                "--ensemble",
+                "gaussian",
+                "--lambda",
+                "0",
+            ],
+            "lambda",
+        ),
+        (
+            &["dam", "thresholds", "--ensemble", "cauchy", "--lambda", "1"],
+            "ensemble",
+        ),
+        (
+            &[
+                "dam",
+                "rem",
+                "--ensemble",
+                "gaussian",
+                "--alpha",
+                "0",
+                "--lambda",
+                "1",
+            ],
+            "alpha",
+        ),
+        (
+            &[
+                "dam",
+                "rem",
+                "--ensemble",
+                "gaussian",
+                "--alpha",
+                "-0.2",
+                "--lambda",
+                "1",
+            ],
+            "alpha",
+        ),
+        (
+            &[
+                "dam",
+                "rem",
+                "--ensemble",
+                "gaussian",
+                "--alpha",
+                "0.1",
+                "--lambda",
+                "1",
+                "--r",
+                "0",
+            ],
+            "r =",
+        ),
+        (
+            &[
+                "dam",
+                "basin",
+                "--ensemble",
+                "gaussian",
+                "--alpha",
+                "0.1",
+                "--lambda",
+                "1",
+                "--r",
+                "-3",
+            ],
+            "r =",
+        ),
+        (
+            &[
+                "dam",
+                "rem",
+                "--ensemble",
+                "gaussian",
+                "--alpha",
+                "0.1:0.3:0",
+                "--lambda",
+                "1",
+            ],
+            "--alpha",
+        ),
+        (
+            &[
+                "dam",
+                "rem",
+                "--ensemble",
+                "gaussian",
+                "--alpha",
+                "0.1:0.3",
+                "--lambda",
+                "1",
+            ],
+            "--alpha",
+        ),
+        (
+            &[
+                "dam",
+                "rem",
+                "--ensemble",
+                "gaussian",
+                "--alpha",
+                "x,1",
+                "--lambda",
+                "1",
+            ],
+            "--alpha",
+        ),
+        (
+            &[
+                "dam",
+                "thresholds",
+                "--ensemble",
+                "gaussian",
+                "--lambda",
+                "1,,2",
+            ],
+            "--lambda",
+        ),
+        (&["dam", "thresholds", "--ensemble", "gaussian"], "--lambda"),
+        (
+            &[
+                "dam",
+                "lambda-c",
+                "--ensemble",
+                "gaussian",
+                "--alpha",
+                "nan",
+            ],
+            "--alpha",
+        ),
+        (
+            &["dam", "scaled", "--ensemble", "gaussian", "--beta", "-1"],
+            "beta",
+        ),
+    ];
+    for (args, name) in cases {
+        let (code, out, err) = engram(args);
+        assert_ne!(code, 0, "{args:?} should fail");
+        assert!(out.is_empty(), "{args:?} printed to stdout: {out}");
+        assert_eq!(
+            err.trim_end().lines().count(),
+            1,
+            "{args:?}: not one line: {err}"
+        );
+        assert!(err.contains(name), "{args:?}: '{err}' does not name {name}");
+        assert!(
+            !err.contains("panicked") && !err.contains("RUST_BACKTRACE"),
+            "{err}"
+        );
+    }
+}
+
+#[test]
+fn help_names_the_physics() {
+    let (code, out, _) = engram(&["dam", "rem", "--help"]);
+    assert_eq!(code, 0);
+    for word in ["α", "λ", "r = ‖x‖²/N", "phi,phase,u_star,lambda_star"] {
+        assert!(out.contains(word), "help lacks {word}");
+    }
+}
