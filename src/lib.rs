@@ -29,6 +29,7 @@ pub mod ensembles;
 pub mod error;
 pub mod numerics;
 pub mod rem;
+pub mod stats;
 pub mod study;
 pub mod sweep;
 

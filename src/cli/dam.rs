@@ -47,6 +47,15 @@ pub enum DamCommand {
         #[arg(long, value_name = "A", allow_hyphen_values = true)]
         alpha: ParamList,
     },
+    /// Monte-Carlo simulation (SPEC §1, §10): P = round(e^{αN}) patterns, gradient descent
+    /// x ← x − η∇E from x₀ = ξ¹ (or from --cosine C with norm --r R), until ‖Δx‖/√N < xtol.
+    /// One row per (n, α, λ, cosine) grid point; errors are standard errors, and for
+    /// p_retrieved the one-sigma Wilson half-width. Theory columns sit beside the measurements.
+    ///
+    /// Columns: n,alpha,lambda,patterns,samples,delta0,delta0_err,p_retrieved,p_retrieved_err,steps,steps_err,
+    /// p_retrieved_lo,p_retrieved_hi,converged,energy,energy_err,overlap,overlap_err,phi_emp,phi_emp_err,
+    /// phi_theory,alpha_1_theory,cosine,r,m_c_theory,cos_c_theory,ensemble,eta,max_steps,xtol,threshold,seed
+    Simulate(super::simulate::SimulateArgs),
     /// Scaled dot-product regime λ = β/√N, P = e^{α√N} (SPEC §7, derived, TENTATIVE):
     /// α₁ = α_c = βρ₁, and the finite-N value if --n is given.
     ///
@@ -69,7 +78,7 @@ pub struct EnsembleArg {
     /// Pattern ensemble: gaussian (ξ_i ~ N(0,1)), spherical (uniform on the sphere of radius
     /// √N) or binary (ξ_i = ±1).
     #[arg(long, value_name = "E")]
-    ensemble: EnsembleKind,
+    pub ensemble: EnsembleKind,
 }
 
 /// A grid of REM points.
@@ -124,11 +133,11 @@ fn check_positive(name: &'static str, values: &[f64]) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn fmt(x: f64) -> String {
+pub fn fmt(x: f64) -> String {
     x.to_string()
 }
 
-fn write_csv(
+pub fn write_csv(
     out: &mut dyn std::io::Write,
     header: &[&str],
     rows: Vec<Vec<String>>,
@@ -228,6 +237,7 @@ pub fn run(cmd: DamCommand, out: &mut dyn std::io::Write) -> anyhow::Result<()> 
             })?;
             write_csv(out, &["alpha", "lambda_c"], rows)
         }
+        DamCommand::Simulate(args) => super::simulate::run(args, out),
         DamCommand::Scaled { ens, beta, n } => {
             check_positive("beta", beta.values())?;
             let ns: Vec<Option<f64>> = match &n {

@@ -3,6 +3,7 @@
 
 mod dam;
 mod run;
+mod simulate;
 
 use clap::{Parser, Subcommand};
 

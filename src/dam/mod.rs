@@ -6,6 +6,7 @@
 //!   as independent references for the generic path.
 
 pub mod closed_form;
+pub mod sim;
 pub mod theory;
 
 pub use theory::{AlphaC, Basin, Channel, DamTheory, ScaledThresholds, Thresholds};

@@ -10,10 +10,12 @@
 mod binary;
 mod gaussian;
 pub mod legendre;
+pub mod sampling;
 mod spherical;
 
 pub use binary::Binary;
 pub use gaussian::Gaussian;
+pub use sampling::{sample_rng, PatternSampler};
 pub use spherical::Spherical;
 
 use crate::error::{EngramError, Result};

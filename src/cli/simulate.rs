@@ -1,0 +1,231 @@
+//! `engram dam simulate`: grid of simulation points, CSV with theory beside measurement.
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use engram::dam::sim::{simulate, theory_phi, SimParams, Start};
+use engram::dam::DamTheory;
+use engram::rem::RemPoint;
+
+use clap::Args;
+
+use engram::sweep::ParamList;
+
+use super::dam::{fmt, write_csv, EnsembleArg};
+
+/// Arguments of `engram dam simulate`.
+#[derive(Debug, Args)]
+pub struct SimulateArgs {
+    #[command(flatten)]
+    pub ens: EnsembleArg,
+    /// Number of neurons N >= 2 (list or range).
+    #[arg(long, value_name = "N", allow_hyphen_values = true)]
+    pub n: ParamList,
+    /// Load α > 0: P = round(e^{αN}) patterns (list or range).
+    #[arg(long, value_name = "A", allow_hyphen_values = true)]
+    pub alpha: ParamList,
+    /// Inverse temperature λ > 0 (list or range).
+    #[arg(long, value_name = "L", allow_hyphen_values = true)]
+    pub lambda: ParamList,
+    /// Independent samples per point (>= 1).
+    #[arg(long, value_name = "S")]
+    pub samples: usize,
+    /// Step size η > 0 (η = 1 is the attention update).
+    #[arg(long, default_value_t = 0.5, allow_hyphen_values = true)]
+    pub eta: f64,
+    /// Maximum number of steps (>= 1).
+    #[arg(long, default_value_t = 1000)]
+    pub max_steps: usize,
+    /// Stop when ‖Δx‖/√N < xtol (> 0).
+    #[arg(long, default_value_t = 1e-6, allow_hyphen_values = true)]
+    pub xtol: f64,
+    /// Retrieved iff Δ₀ = ‖x* − ξ¹‖²/N < threshold.
+    #[arg(long, default_value_t = 0.05, allow_hyphen_values = true)]
+    pub threshold: f64,
+    /// Start at cosine C with ξ¹ (basins, SPEC §6) instead of x₀ = ξ¹ (list or range, in [-1, 1]).
+    #[arg(long, value_name = "C", allow_hyphen_values = true)]
+    pub cosine: Option<ParamList>,
+    /// Squared norm per component of the cosine start, r = ‖x₀‖²/N (default ρ₁).
+    #[arg(long, value_name = "R", allow_hyphen_values = true)]
+    pub r: Option<f64>,
+    /// Seed of the random streams (results depend only on seed and sample index).
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Memory budget for the pattern stores in flight, GiB.
+    #[arg(long, default_value_t = 4.0, allow_hyphen_values = true)]
+    pub memory_gib: f64,
+    /// Write the CSV atomically to this file instead of stdout.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<std::path::PathBuf>,
+}
+
+const HEADER: [&str; 32] = [
+    "n",
+    "alpha",
+    "lambda",
+    "patterns",
+    "samples",
+    "delta0",
+    "delta0_err",
+    "p_retrieved",
+    "p_retrieved_err",
+    "steps",
+    "steps_err",
+    "p_retrieved_lo",
+    "p_retrieved_hi",
+    "converged",
+    "energy",
+    "energy_err",
+    "overlap",
+    "overlap_err",
+    "phi_emp",
+    "phi_emp_err",
+    "phi_theory",
+    "alpha_1_theory",
+    "cosine",
+    "r",
+    "m_c_theory",
+    "cos_c_theory",
+    "ensemble",
+    "eta",
+    "max_steps",
+    "xtol",
+    "threshold",
+    "seed",
+];
+
+fn whole(name: &'static str, v: f64) -> anyhow::Result<usize> {
+    if v.fract() == 0.0 && v >= 2.0 && v < 1e9 {
+        Ok(v as usize)
+    } else {
+        anyhow::bail!("invalid {name} = {v}: expected a whole number >= 2")
+    }
+}
+
+/// A progress bar on stderr over all samples of all points; hidden when stderr is not a terminal.
+pub fn progress_bar(total: u64) -> ProgressBar {
+    let pb = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
+    pb.set_style(
+        ProgressStyle::with_template(
+            "{elapsed_precise} [{bar:40}] {pos}/{len} samples ({per_sec}, eta {eta})",
+        )
+        .expect("valid template")
+        .progress_chars("=> "),
+    );
+    pb
+}
+
+pub fn run(a: SimulateArgs, out: &mut dyn std::io::Write) -> anyhow::Result<()> {
+    let kind = a.ens.ensemble;
+    let sampler = kind.sampler();
+    let theory = DamTheory::new(kind.ensemble())?;
+    if !(a.memory_gib > 0.0 && a.memory_gib.is_finite()) {
+        anyhow::bail!(
+            "invalid memory_gib = {}: expected a finite number > 0",
+            a.memory_gib
+        );
+    }
+    let r0 = a.r.unwrap_or(kind.ensemble().rho1());
+    let starts: Vec<Start> = match &a.cosine {
+        None => {
+            if a.r.is_some() {
+                anyhow::bail!(
+                    "invalid r: --r sets the norm of a --cosine start; give --cosine too"
+                );
+            }
+            vec![Start::Pattern]
+        }
+        Some(cs) => cs
+            .values()
+            .iter()
+            .map(|&c| Start::Cosine { cosine: c, r: r0 })
+            .collect(),
+    };
+    let mut points = Vec::new();
+    for &n in a.n.values() {
+        let n = whole("n", n)?;
+        for &alpha in a.alpha.values() {
+            for &lambda in a.lambda.values() {
+                for &start in &starts {
+                    let p = SimParams {
+                        n,
+                        alpha,
+                        lambda,
+                        eta: a.eta,
+                        max_steps: a.max_steps,
+                        xtol: a.xtol,
+                        threshold: a.threshold,
+                        start,
+                        seed: a.seed,
+                    };
+                    p.validate()?;
+                    engram::dam::sim::samples_in_flight(&p, a.memory_gib * 1024f64.powi(3), 1)?;
+                    points.push(p);
+                }
+            }
+        }
+    }
+    if a.samples == 0 {
+        anyhow::bail!("invalid samples = 0: expected a whole number >= 1");
+    }
+    let pb = progress_bar((points.len() * a.samples) as u64);
+    let mut rows = Vec::with_capacity(points.len());
+    for p in &points {
+        let s = simulate(
+            sampler,
+            p,
+            a.samples,
+            a.memory_gib * 1024f64.powi(3),
+            &|| pb.inc(1),
+        )?;
+        let (alpha_1, _) = theory.alpha_1(p.lambda)?;
+        let (cosine, r) = match p.start {
+            Start::Pattern => (1.0, kind.ensemble().rho1()),
+            Start::Cosine { cosine, r } => (cosine, r),
+        };
+        let basin = theory.basin(RemPoint::new(p.alpha, p.lambda, r)?)?;
+        rows.push(vec![
+            p.n.to_string(),
+            fmt(p.alpha),
+            fmt(p.lambda),
+            s.patterns.to_string(),
+            s.samples.to_string(),
+            fmt(s.delta0.mean),
+            fmt(s.delta0.se),
+            fmt(s.retrieved.p),
+            fmt(s.retrieved.err),
+            fmt(s.steps.mean),
+            fmt(s.steps.se),
+            fmt(s.retrieved.lo),
+            fmt(s.retrieved.hi),
+            fmt(s.converged),
+            fmt(s.energy.mean),
+            fmt(s.energy.se),
+            fmt(s.overlap.mean),
+            fmt(s.overlap.se),
+            fmt(s.phi_emp.mean),
+            fmt(s.phi_emp.se),
+            fmt(theory_phi(sampler, p)?),
+            fmt(alpha_1),
+            fmt(cosine),
+            fmt(r),
+            fmt(basin.m_c),
+            fmt(basin.cos_c),
+            kind.name().to_string(),
+            fmt(p.eta),
+            p.max_steps.to_string(),
+            fmt(p.xtol),
+            fmt(p.threshold),
+            p.seed.to_string(),
+        ]);
+    }
+    pb.finish_and_clear();
+    match &a.out {
+        None => write_csv(out, &HEADER, rows),
+        Some(path) => {
+            let mut buf = Vec::new();
+            write_csv(&mut buf, &HEADER, rows)?;
+            engram::study::write_atomic(path, &buf)?;
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,164 @@
+//! Estimators with error bars and finite-size extrapolation (SPEC §10).
+
+/// Sample mean with its standard error.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct MeanSe {
+    /// Sample mean.
+    pub mean: f64,
+    /// Standard error of the mean, s/√n (0 for n = 1).
+    pub se: f64,
+    /// Number of values.
+    pub n: usize,
+}
+
+/// Mean and standard error, summed in the order given (results do not depend on threads).
+/// Domain: non-empty slice of finite values.
+pub fn mean_se(xs: &[f64]) -> MeanSe {
+    let n = xs.len();
+    let mean = xs.iter().sum::<f64>() / n as f64;
+    let var = if n > 1 {
+        xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1) as f64
+    } else {
+        0.0
+    };
+    MeanSe {
+        mean,
+        se: (var / n as f64).sqrt(),
+        n,
+    }
+}
+
+/// A proportion k/n with its Wilson score interval.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Proportion {
+    /// k/n.
+    pub p: f64,
+    /// Lower end of the Wilson interval.
+    pub lo: f64,
+    /// Upper end.
+    pub hi: f64,
+    /// Half-width (hi − lo)/2, the error bar reported with p.
+    pub err: f64,
+}
+
+/// Wilson score interval for k successes in n trials at z standard deviations (z = 1: the
+/// one-sigma interval, comparable with standard errors).
+/// Domain: n ≥ 1, k ≤ n, z > 0.
+pub fn wilson(k: usize, n: usize, z: f64) -> Proportion {
+    let nf = n as f64;
+    let p = k as f64 / nf;
+    let z2 = z * z;
+    let denom = 1.0 + z2 / nf;
+    let center = (p + z2 / (2.0 * nf)) / denom;
+    let half = z * (p * (1.0 - p) / nf + z2 / (4.0 * nf * nf)).sqrt() / denom;
+    let (lo, hi) = ((center - half).max(0.0), (center + half).min(1.0));
+    Proportion {
+        p,
+        lo,
+        hi,
+        err: 0.5 * (hi - lo),
+    }
+}
+
+/// Weighted least-squares line y = a + b x with standard errors of a and b.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LineFit {
+    /// Intercept a (the extrapolation to x = 0, e.g. 1/N → 0).
+    pub a: f64,
+    /// Standard error of a.
+    pub a_err: f64,
+    /// Slope b.
+    pub b: f64,
+    /// Standard error of b.
+    pub b_err: f64,
+}
+
+/// Fit y = a + b x with weights 1/σ². Domain: ≥ 2 points with distinct x, σ > 0.
+pub fn linear_fit(x: &[f64], y: &[f64], sigma: &[f64]) -> Option<LineFit> {
+    if x.len() < 2 || x.len() != y.len() || y.len() != sigma.len() {
+        return None;
+    }
+    let (mut s, mut sx, mut sy, mut sxx, mut sxy) = (0.0, 0.0, 0.0, 0.0, 0.0);
+    for i in 0..x.len() {
+        let w = 1.0 / (sigma[i] * sigma[i]);
+        s += w;
+        sx += w * x[i];
+        sy += w * y[i];
+        sxx += w * x[i] * x[i];
+        sxy += w * x[i] * y[i];
+    }
+    let det = s * sxx - sx * sx;
+    if det.is_nan() || det <= 0.0 || det.is_infinite() {
+        return None;
+    }
+    Some(LineFit {
+        a: (sxx * sy - sx * sxy) / det,
+        a_err: (sxx / det).sqrt(),
+        b: (s * sxy - sx * sy) / det,
+        b_err: (s / det).sqrt(),
+    })
+}
+
+/// Where a decreasing curve p(x) crosses `level`, by linear interpolation between the first
+/// bracketing pair, with the error propagated from the two points' error bars through the
+/// local slope. Returns None if the curve does not cross.
+pub fn crossing(x: &[f64], p: &[f64], p_err: &[f64], level: f64) -> Option<(f64, f64)> {
+    for i in 0..x.len().saturating_sub(1) {
+        if p[i] >= level && p[i + 1] < level {
+            let slope = (p[i + 1] - p[i]) / (x[i + 1] - x[i]);
+            let t = (level - p[i]) / (p[i + 1] - p[i]);
+            let xc = x[i] + t * (x[i + 1] - x[i]);
+            let dp = ((1.0 - t) * (1.0 - t) * p_err[i] * p_err[i]
+                + t * t * p_err[i + 1] * p_err[i + 1])
+                .sqrt();
+            return Some((xc, dp / slope.abs()));
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mean_and_se() {
+        let m = mean_se(&[1.0, 2.0, 3.0, 4.0]);
+        assert_eq!(m.mean, 2.5);
+        // s² = 5/3, se = √(5/12)
+        assert!((m.se - (5.0f64 / 12.0).sqrt()).abs() < 1e-15);
+    }
+
+    #[test]
+    fn wilson_known_values() {
+        // 95% Wilson interval for 8/10 (z = 1.96): [0.4902, 0.9433] (Wilson 1927; textbook value)
+        let w = wilson(8, 10, 1.96);
+        assert!(
+            (w.lo - 0.4902).abs() < 1e-4 && (w.hi - 0.9433).abs() < 1e-4,
+            "{w:?}"
+        );
+        let z = wilson(0, 50, 1.0);
+        assert_eq!(z.lo, 0.0);
+        assert!(z.hi > 0.0 && z.hi < 0.05);
+    }
+
+    #[test]
+    fn fit_recovers_line() {
+        let x = [0.0, 1.0, 2.0, 3.0];
+        let y: Vec<f64> = x.iter().map(|x| 0.5 - 2.0 * x).collect();
+        let f = linear_fit(&x, &y, &[0.1; 4]).unwrap();
+        assert!((f.a - 0.5).abs() < 1e-14 && (f.b + 2.0).abs() < 1e-14);
+        // two points, unit errors: var(a) = Σx²/det = 1/(2·1−1)=1
+        let f2 = linear_fit(&[0.0, 1.0], &[0.0, 1.0], &[1.0, 1.0]).unwrap();
+        assert!((f2.a_err - 1.0).abs() < 1e-14);
+    }
+
+    #[test]
+    fn crossing_interpolates() {
+        let (xc, err) =
+            crossing(&[0.0, 1.0, 2.0], &[1.0, 0.8, 0.2], &[0.0, 0.1, 0.1], 0.5).unwrap();
+        assert!((xc - 1.5).abs() < 1e-15);
+        assert!((err - (0.25f64 * 0.01 * 2.0).sqrt() / 0.6).abs() < 1e-12);
+        assert!(crossing(&[0.0, 1.0], &[0.9, 0.8], &[0.1, 0.1], 0.5).is_none());
+    }
+}
