@@ -94,7 +94,7 @@ const HEADER: [&str; 32] = [
 ];
 
 fn whole(name: &'static str, v: f64) -> anyhow::Result<usize> {
-    if v.fract() == 0.0 && v >= 2.0 && v < 1e9 {
+    if v.fract() == 0.0 && (2.0..1e9).contains(&v) {
         Ok(v as usize)
     } else {
         anyhow::bail!("invalid {name} = {v}: expected a whole number >= 2")
