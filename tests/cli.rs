@@ -295,3 +295,149 @@ fn help_names_the_physics() {
         assert!(out.contains(word), "help lacks {word}");
     }
 }
+
+/// `dam simulate` / `dam crossing`: bad input is one line naming the parameter (issue #3).
+#[test]
+fn simulate_bad_input() {
+    // defaults, overridden (not repeated) by each case's options
+    let base = |extra: &[&'static str]| -> Vec<&'static str> {
+        let mut kv = vec![
+            ("--ensemble", "gaussian"),
+            ("--n", "10"),
+            ("--alpha", "0.2"),
+            ("--lambda", "0.5"),
+            ("--samples", "4"),
+        ];
+        for pair in extra.chunks(2) {
+            match kv.iter_mut().find(|(k, _)| *k == pair[0]) {
+                Some(slot) => slot.1 = pair[1],
+                None => kv.push((pair[0], pair[1])),
+            }
+        }
+        let mut v = vec!["dam", "simulate"];
+        for (k, val) in kv {
+            v.push(k);
+            v.push(val);
+        }
+        v
+    };
+    let mut cases: Vec<(Vec<&str>, &str)> = vec![
+        (base(&["--n", "1"]), "n"),
+        (base(&["--n", "2.5"]), "n"),
+        (base(&["--samples", "0"]), "samples"),
+        (base(&["--eta", "0"]), "eta"),
+        (base(&["--eta", "-0.5"]), "eta"),
+        (base(&["--xtol", "0"]), "xtol"),
+        (base(&["--xtol", "-1e-6"]), "xtol"),
+        (base(&["--cosine", "1.5"]), "cosine"),
+        (base(&["--r", "1"]), "r"),
+        (base(&["--memory-gib", "0"]), "memory_gib"),
+        // N = 60, α = 0.3: P·N·4 bytes = 15.6 GiB for one sample
+        (base(&["--n", "60", "--alpha", "0.3"]), "memory"),
+    ];
+    let mut crossing = base(&["--lambda", "0.3,0.5"]);
+    crossing[1] = "crossing";
+    cases.push((crossing, "lambda"));
+    for (args, name) in cases {
+        let (code, out, err) = engram(&args);
+        assert_ne!(code, 0, "{args:?}");
+        assert!(out.is_empty(), "{args:?}: {out}");
+        assert_eq!(err.trim().lines().count(), 1, "{args:?}: {err}");
+        assert!(err.contains(name), "{args:?}: {err}");
+        assert!(
+            !err.contains("panicked") && !err.contains("multiple times"),
+            "{err}"
+        );
+    }
+}
+
+/// `dam simulate` columns (SPEC §11) and `--threads 1` vs `--threads 2` give the same bytes.
+#[test]
+fn simulate_columns_and_thread_independence() {
+    let args = |t: &'static str| {
+        vec![
+            "--threads",
+            t,
+            "dam",
+            "simulate",
+            "--ensemble",
+            "spherical",
+            "--n",
+            "12,16",
+            "--alpha",
+            "0.3",
+            "--lambda",
+            "0.5",
+            "--samples",
+            "16",
+            "--seed",
+            "5",
+        ]
+    };
+    let (code, one, err) = engram(&args("1"));
+    assert_eq!(code, 0, "{err}");
+    let (code, two, _) = engram(&args("2"));
+    assert_eq!(code, 0);
+    assert_eq!(one, two);
+    let (h, rows) = csv(&one);
+    starts_with_columns(
+        &h,
+        &[
+            "n",
+            "alpha",
+            "lambda",
+            "patterns",
+            "samples",
+            "delta0",
+            "delta0_err",
+            "p_retrieved",
+            "p_retrieved_err",
+            "steps",
+        ],
+    );
+    assert_eq!(rows.len(), 2);
+    // P = round(e^{αN})
+    assert_eq!(
+        rows[0][3],
+        ((0.3f64 * 12.0).exp().round() as u64).to_string()
+    );
+}
+
+/// `dam crossing`: one row per N plus the extrapolation; a monotone curve that falls through
+/// 1/2 between grid points has its crossing inside the bracketing α interval.
+#[test]
+fn crossing_columns() {
+    let (code, out, err) = engram(&[
+        "dam",
+        "crossing",
+        "--ensemble",
+        "gaussian",
+        "--n",
+        "12,16",
+        "--alpha",
+        "0.05:0.9:6",
+        "--lambda",
+        "2",
+        "--samples",
+        "40",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let (h, rows) = csv(&out);
+    starts_with_columns(
+        &h,
+        &[
+            "n",
+            "alpha_half",
+            "alpha_half_err",
+            "lambda",
+            "alpha_1_theory",
+            "kind",
+        ],
+    );
+    assert_eq!(rows.len(), 3, "{out}");
+    assert_eq!(rows[2][5], "extrapolated_1/N");
+    for r in &rows[..2] {
+        let a: f64 = r[1].parse().unwrap();
+        assert!(a > 0.05 && a < 0.9, "{out}");
+    }
+}

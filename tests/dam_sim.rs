@@ -219,6 +219,52 @@ fn empirical_phi_converges_to_theory() {
     assert!(errs[1] < errs[0], "{errs:?}");
 }
 
+/// Basin of one attention step (SPEC §6, η = 1, one step): gaussian, α = 0.1, λ = 2 is condensed,
+/// so m_c = cos_c = √(2α) = 0.447 at r = 1. Starting 0.15 below the predicted edge no sample is
+/// retrieved, 0.15 above every sample is (N = 100, 60 samples: one failure would already put
+/// the Wilson upper/lower edge of 0/60 or 60/60 well inside the margin).
+#[test]
+fn one_step_basin_edge_matches_m_c() {
+    let (n, alpha, lambda) = (100, 0.1, 2.0);
+    let theory = engram::dam::DamTheory::new(EnsembleKind::Gaussian.ensemble())
+        .unwrap()
+        .basin(RemPoint::new(alpha, lambda, 1.0).unwrap())
+        .unwrap();
+    assert!((theory.cos_c - (2.0f64 * alpha).sqrt()).abs() < 1e-9);
+    let at = |cosine: f64| {
+        let p = SimParams {
+            eta: 1.0,
+            max_steps: 1,
+            start: Start::Cosine { cosine, r: 1.0 },
+            ..SimParams::protocol(n, alpha, lambda, 3)
+        };
+        simulate(&Gaussian, &p, 60, DEFAULT_MEMORY_LIMIT, &quiet).unwrap()
+    };
+    let below = at(theory.cos_c - 0.15);
+    let above = at(theory.cos_c + 0.15);
+    assert_eq!(below.retrieved.p, 0.0, "{below:?}");
+    assert_eq!(above.retrieved.p, 1.0, "{above:?}");
+}
+
+/// Gradient flow from a rescaled start (SPEC §6, many steps, λ > 1): retrieval needs
+/// cos² > 2α. Same margins as the one-step test, default protocol (η = 0.5, 1000 steps).
+#[test]
+fn gradient_flow_basin_edge() {
+    let (n, alpha, lambda) = (100, 0.1, 2.0);
+    let edge = (2.0f64 * alpha).sqrt();
+    let at = |cosine: f64| {
+        let p = SimParams {
+            start: Start::Cosine { cosine, r: 1.0 },
+            ..SimParams::protocol(n, alpha, lambda, 4)
+        };
+        simulate(&Gaussian, &p, 40, DEFAULT_MEMORY_LIMIT, &quiet).unwrap()
+    };
+    let below = at(edge - 0.15);
+    let above = at(edge + 0.15);
+    assert!(below.retrieved.hi < 0.1, "{below:?}");
+    assert!(above.retrieved.lo > 0.9, "{above:?}");
+}
+
 #[test]
 fn bad_parameters_are_errors() {
     let ok = SimParams::protocol(10, 0.3, 0.5, 1);

@@ -56,6 +56,12 @@ pub enum DamCommand {
     /// p_retrieved_lo,p_retrieved_hi,converged,energy,energy_err,overlap,overlap_err,phi_emp,phi_emp_err,
     /// phi_theory,alpha_1_theory,cosine,r,m_c_theory,cos_c_theory,ensemble,eta,max_steps,xtol,threshold,seed
     Simulate(super::simulate::SimulateArgs),
+    /// Finite-size crossing α_{1/2}(N) of the simulated retrieval probability (x₀ = ξ¹) for each
+    /// N, and its linear extrapolation in 1/N, beside the theory α₁(λ) (SPEC §3, §10). Takes the
+    /// `simulate` options with one λ and an α list or range spanning the crossing.
+    ///
+    /// Columns: n,alpha_half,alpha_half_err,lambda,alpha_1_theory,kind (crossing | extrapolated_1/N)
+    Crossing(super::simulate::CrossingArgs),
     /// Scaled dot-product regime λ = β/√N, P = e^{α√N} (SPEC §7, derived, TENTATIVE):
     /// α₁ = α_c = βρ₁, and the finite-N value if --n is given.
     ///
@@ -133,8 +139,15 @@ fn check_positive(name: &'static str, values: &[f64]) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Shortest round-trip decimal; scientific notation outside [1e-5, 1e15) so that tiny
+/// values (Δ₀ ~ 1e-30 after retrieval) stay readable. Parses back to the same f64 either way.
 pub fn fmt(x: f64) -> String {
-    x.to_string()
+    let a = x.abs();
+    if a != 0.0 && a.is_finite() && !(1e-5..1e15).contains(&a) {
+        format!("{x:e}")
+    } else {
+        x.to_string()
+    }
 }
 
 pub fn write_csv(
@@ -238,6 +251,7 @@ pub fn run(cmd: DamCommand, out: &mut dyn std::io::Write) -> anyhow::Result<()> 
             write_csv(out, &["alpha", "lambda_c"], rows)
         }
         DamCommand::Simulate(args) => super::simulate::run(args, out),
+        DamCommand::Crossing(args) => super::simulate::crossing(args, out),
         DamCommand::Scaled { ens, beta, n } => {
             check_positive("beta", beta.values())?;
             let ns: Vec<Option<f64>> = match &n {

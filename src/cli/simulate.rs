@@ -114,7 +114,101 @@ pub fn progress_bar(total: u64) -> ProgressBar {
     pb
 }
 
+/// Arguments of `engram dam crossing`.
+#[derive(Debug, Args)]
+pub struct CrossingArgs {
+    #[command(flatten)]
+    pub sim: SimulateArgs,
+    /// Also write the retrieval curves (the `dam simulate` table) to this file.
+    #[arg(long, value_name = "FILE")]
+    pub curve_out: Option<std::path::PathBuf>,
+}
+
+/// `engram dam crossing`: α_{1/2}(N) per N, and the 1/N → 0 extrapolation beside α₁(λ).
+pub fn crossing(a: CrossingArgs, out: &mut dyn std::io::Write) -> anyhow::Result<()> {
+    if a.sim.lambda.values().len() != 1 || a.sim.cosine.is_some() {
+        anyhow::bail!(
+            "invalid lambda: dam crossing takes one λ and starts at x0 = xi^1 (no --cosine)"
+        );
+    }
+    let kind = a.sim.ens.ensemble;
+    let lambda = a.sim.lambda.values()[0];
+    let (points, summaries, rows) = simulate_grid(&a.sim)?;
+    if let Some(path) = &a.curve_out {
+        let mut buf = Vec::new();
+        write_csv(&mut buf, &HEADER, rows)?;
+        engram::study::write_atomic(path, &buf)?;
+    }
+    let (alpha_1, _) = DamTheory::new(kind.ensemble())?.alpha_1(lambda)?;
+    let mut crossings = Vec::new();
+    let mut table = Vec::new();
+    for &n in a.sim.n.values() {
+        let n = n as usize;
+        let mut curve: Vec<_> = points
+            .iter()
+            .zip(&summaries)
+            .filter(|(p, _)| p.n == n)
+            .map(|(_, s)| *s)
+            .collect();
+        curve.sort_by(|x, y| x.params.alpha.total_cmp(&y.params.alpha));
+        let c = engram::dam::sim::retrieval_crossing(&curve);
+        if let Some((ac, err)) = c {
+            crossings.push((n, ac, err));
+        }
+        table.push(vec![
+            n.to_string(),
+            c.map_or("nan".into(), |c| fmt(c.0)),
+            c.map_or("nan".into(), |c| fmt(c.1)),
+            fmt(lambda),
+            fmt(alpha_1),
+            "crossing".into(),
+        ]);
+    }
+    if let Some((a_inf, err)) = engram::dam::sim::extrapolate_crossings(&crossings) {
+        table.push(vec![
+            "inf".into(),
+            fmt(a_inf),
+            fmt(err),
+            fmt(lambda),
+            fmt(alpha_1),
+            "extrapolated_1/N".into(),
+        ]);
+    }
+    write_csv(
+        out,
+        &[
+            "n",
+            "alpha_half",
+            "alpha_half_err",
+            "lambda",
+            "alpha_1_theory",
+            "kind",
+        ],
+        table,
+    )
+}
+
+type Grid = (
+    Vec<SimParams>,
+    Vec<engram::dam::sim::SimSummary>,
+    Vec<Vec<String>>,
+);
+
 pub fn run(a: SimulateArgs, out: &mut dyn std::io::Write) -> anyhow::Result<()> {
+    let (_, _, rows) = simulate_grid(&a)?;
+    match &a.out {
+        None => write_csv(out, &HEADER, rows),
+        Some(path) => {
+            let mut buf = Vec::new();
+            write_csv(&mut buf, &HEADER, rows)?;
+            engram::study::write_atomic(path, &buf)?;
+            Ok(())
+        }
+    }
+}
+
+/// Validate and run every grid point; returns points, summaries and formatted rows.
+fn simulate_grid(a: &SimulateArgs) -> anyhow::Result<Grid> {
     let kind = a.ens.ensemble;
     let sampler = kind.sampler();
     let theory = DamTheory::new(kind.ensemble())?;
@@ -169,6 +263,7 @@ pub fn run(a: SimulateArgs, out: &mut dyn std::io::Write) -> anyhow::Result<()> 
     }
     let pb = progress_bar((points.len() * a.samples) as u64);
     let mut rows = Vec::with_capacity(points.len());
+    let mut summaries = Vec::with_capacity(points.len());
     for p in &points {
         let s = simulate(
             sampler,
@@ -217,15 +312,8 @@ pub fn run(a: SimulateArgs, out: &mut dyn std::io::Write) -> anyhow::Result<()> 
             fmt(p.threshold),
             p.seed.to_string(),
         ]);
+        summaries.push(s);
     }
     pb.finish_and_clear();
-    match &a.out {
-        None => write_csv(out, &HEADER, rows),
-        Some(path) => {
-            let mut buf = Vec::new();
-            write_csv(&mut buf, &HEADER, rows)?;
-            engram::study::write_atomic(path, &buf)?;
-            Ok(())
-        }
-    }
+    Ok((points, summaries, rows))
 }

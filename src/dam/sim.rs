@@ -673,3 +673,22 @@ pub fn theory_phi<E: PatternSampler + ?Sized>(ens: &E, p: &SimParams) -> Result<
     };
     Ok(phi(ens, RemPoint::new(p.alpha, p.lambda, r)?)?.0)
 }
+
+/// Finite-size crossing α_{1/2}(N) of the retrieval probability for one N (SPEC §10): the α at
+/// which p_retrieved falls through 1/2, interpolated linearly between the bracketing points,
+/// with the error propagated from their Wilson half-widths. `curve` must be sorted by α.
+pub fn retrieval_crossing(curve: &[SimSummary]) -> Option<(f64, f64)> {
+    let a: Vec<f64> = curve.iter().map(|s| s.params.alpha).collect();
+    let p: Vec<f64> = curve.iter().map(|s| s.retrieved.p).collect();
+    let e: Vec<f64> = curve.iter().map(|s| s.retrieved.err).collect();
+    crate::stats::crossing(&a, &p, &e, 0.5)
+}
+
+/// Extrapolate crossings (N, α_{1/2}, error) linearly in 1/N to N → ∞ (weighted fit);
+/// returns (α_{1/2}(∞), its standard error). Needs at least two N.
+pub fn extrapolate_crossings(crossings: &[(usize, f64, f64)]) -> Option<(f64, f64)> {
+    let x: Vec<f64> = crossings.iter().map(|c| 1.0 / c.0 as f64).collect();
+    let y: Vec<f64> = crossings.iter().map(|c| c.1).collect();
+    let s: Vec<f64> = crossings.iter().map(|c| c.2.max(1e-6)).collect();
+    crate::stats::linear_fit(&x, &y, &s).map(|f| (f.a, f.a_err))
+}
