@@ -12,6 +12,11 @@
 //! | §5 phase diagram | [`study`] (sweeps to CSV) |
 //! | §6 basins m_c | [`dam::DamTheory::basin`] |
 //! | §7 scaled dot-product regime (tentative) | [`dam::DamTheory::scaled`] |
+//! | §8 IDP network: Ψ_σ, m*, α_exist, α_stab | [`idp::activation`], [`idp::fixed_point`] |
+//! | §8 sequential map, collapse, dwell | [`idp::sequence`] |
+//! | §8 reduced dynamics, energy | [`idp::reduced`], [`idp::energy`] |
+//! | §8, §10 IDP simulator (SDE, two-timescale) | [`idp::sim`] |
+//! | §10 DAM simulator | [`dam::sim`] |
 //! | §11 parameter lists and ranges | [`sweep`] |
 //!
 //! ```
@@ -27,6 +32,7 @@
 pub mod dam;
 pub mod ensembles;
 pub mod error;
+pub mod idp;
 pub mod numerics;
 pub mod rem;
 pub mod stats;

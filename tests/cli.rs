@@ -441,3 +441,280 @@ fn crossing_columns() {
         assert!(a > 0.05 && a < 0.9, "{out}");
     }
 }
+
+/// `engram idp` commands of SPEC §11: columns and reference values (SPEC §12: κ = 6 ⇒
+/// Z₊ = 4.732, Z₋ = 1.268, dwell 1.554; β = 10: α_exist(σ = 0.5) = 0.457).
+#[test]
+fn idp_commands_columns() {
+    let (code, out, err) = engram(&[
+        "idp",
+        "fixed-point",
+        "--saliency",
+        "1",
+        "--gain",
+        "10",
+        "--sigma",
+        "0,0.5",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let (h, rows) = csv(&out);
+    starts_with_columns(&h, &["m_star", "alpha_exist", "alpha_stab"]);
+    assert_eq!(rows.len(), 2);
+    assert!((rows[1][1].parse::<f64>().unwrap() - 0.457).abs() < 6e-4);
+    let (code, out, _) = engram(&["idp", "map", "--kappa", "3,6"]);
+    assert_eq!(code, 0);
+    let (h, rows) = csv(&out);
+    starts_with_columns(&h, &["kappa_c", "z_plus", "z_minus", "dwell_steady"]);
+    assert_eq!(rows[0][1], "", "no fixed point below kappa_c");
+    let zp: f64 = rows[1][1].parse().unwrap();
+    let zm: f64 = rows[1][2].parse().unwrap();
+    let d: f64 = rows[1][3].parse().unwrap();
+    assert!((zp - 4.732).abs() < 5e-4 && (zm - 1.268).abs() < 5e-4 && (d - 1.554).abs() < 5e-4);
+    // κ = 3 from Z = 3: 3, 2, 1.5 retrieved, then 1 = θ
+    let (code, out, _) = engram(&["idp", "sequence", "--kappa", "3", "--z0", "3"]);
+    assert_eq!(code, 0);
+    let (h, rows) = csv(&out);
+    starts_with_columns(&h, &["n", "z", "dwell"]);
+    let zs: Vec<f64> = rows.iter().map(|r| r[1].parse().unwrap()).collect();
+    assert_eq!(zs.len(), 4);
+    assert!((zs[1] - 2.0).abs() < 1e-12 && (zs[2] - 1.5).abs() < 1e-12 && zs[3] <= 1.0 + 1e-12);
+    let (code, out, _) = engram(&["idp", "phase", "--kappa", "3,6", "--z0", "1.2,3"]);
+    assert_eq!(code, 0);
+    let (_, rows) = csv(&out);
+    let regimes: Vec<&str> = rows.iter().map(|r| r[2].as_str()).collect();
+    assert_eq!(regimes, ["collapse", "collapse", "collapse", "sustained"]);
+}
+
+#[test]
+fn idp_simulators_run_and_are_thread_independent() {
+    let args = |t: &'static str| {
+        vec![
+            "--threads",
+            t,
+            "idp",
+            "simulate",
+            "--n",
+            "256",
+            "--p",
+            "3",
+            "--saliency",
+            "1,0.3,0.3",
+            "--sigma",
+            "0.5",
+            "--t-max",
+            "5",
+            "--trials",
+            "3",
+        ]
+    };
+    let (code, one, err) = engram(&args("1"));
+    assert_eq!(code, 0, "{err}");
+    let (_, two, _) = engram(&args("2"));
+    assert_eq!(one, two);
+    let (h, rows) = csv(&one);
+    starts_with_columns(&h, &["trial", "t", "memory", "m", "overlap", "saliency"]);
+    // 3 trials × (500/100 + 1) records × 3 memories
+    assert_eq!(rows.len(), 3 * 6 * 3);
+    let (code, out, err) = engram(&[
+        "idp",
+        "sequence-simulate",
+        "--n",
+        "256",
+        "--p",
+        "4",
+        "--kappa",
+        "6",
+        "--tau",
+        "20",
+        "--z0",
+        "3",
+        "--sigma",
+        "0.05",
+        "--t-max",
+        "200",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let (h, rows) = csv(&out);
+    starts_with_columns(
+        &h,
+        &[
+            "trial",
+            "n",
+            "memory",
+            "t",
+            "z",
+            "dwell",
+            "z_map",
+            "dwell_map",
+        ],
+    );
+    assert!(rows.len() >= 3, "{out}");
+}
+
+#[test]
+fn idp_bad_input() {
+    let cases: &[(&[&str], &str)] = &[
+        (
+            &["idp", "fixed-point", "--saliency", "1", "--gain", "-2"],
+            "gain",
+        ),
+        (
+            &["idp", "fixed-point", "--saliency", "0", "--gain", "10"],
+            "saliency",
+        ),
+        (
+            &[
+                "idp",
+                "fixed-point",
+                "--saliency",
+                "1",
+                "--gain",
+                "10",
+                "--sigma",
+                "-1",
+            ],
+            "sigma",
+        ),
+        (
+            &[
+                "idp",
+                "fixed-point",
+                "--saliency",
+                "1",
+                "--gain",
+                "10",
+                "--activation",
+                "relu",
+            ],
+            "activation",
+        ),
+        (&["idp", "map", "--kappa", "0"], "kappa"),
+        (&["idp", "map", "--kappa", "5", "--theta", "-1"], "theta"),
+        (&["idp", "sequence", "--kappa", "5", "--z0", "0"], "z0"),
+        (&["idp", "phase", "--kappa", "5", "--z0", "-2"], "z0"),
+        (
+            &[
+                "idp",
+                "simulate",
+                "--n",
+                "100",
+                "--p",
+                "3",
+                "--saliency",
+                "1,1,1",
+                "--t-max",
+                "1",
+            ],
+            "power of two",
+        ),
+        (
+            &[
+                "idp",
+                "simulate",
+                "--n",
+                "64",
+                "--p",
+                "64",
+                "--saliency",
+                "1",
+                "--t-max",
+                "1",
+            ],
+            "P <= N - 1",
+        ),
+        (
+            &[
+                "idp",
+                "simulate",
+                "--n",
+                "64",
+                "--p",
+                "2",
+                "--saliency",
+                "1,1",
+                "--t-max",
+                "1",
+                "--dt",
+                "0",
+            ],
+            "dt",
+        ),
+        (
+            &[
+                "idp",
+                "simulate",
+                "--n",
+                "64",
+                "--p",
+                "2",
+                "--saliency",
+                "1,1",
+                "--t-max",
+                "1",
+                "--sigma",
+                "-0.5",
+            ],
+            "sigma",
+        ),
+        (
+            &[
+                "idp",
+                "simulate",
+                "--n",
+                "64",
+                "--p",
+                "2",
+                "--saliency",
+                "1",
+                "--t-max",
+                "1",
+            ],
+            "saliency",
+        ),
+        (
+            &[
+                "idp",
+                "sequence-simulate",
+                "--n",
+                "64",
+                "--p",
+                "3",
+                "--kappa",
+                "-1",
+                "--tau",
+                "10",
+                "--z0",
+                "2",
+                "--t-max",
+                "1",
+            ],
+            "kappa",
+        ),
+        (
+            &[
+                "idp",
+                "sequence-simulate",
+                "--n",
+                "64",
+                "--p",
+                "3",
+                "--kappa",
+                "5",
+                "--tau",
+                "10",
+                "--z0",
+                "0",
+                "--t-max",
+                "1",
+            ],
+            "z0",
+        ),
+    ];
+    for (args, name) in cases {
+        let (code, out, err) = engram(args);
+        assert_ne!(code, 0, "{args:?}");
+        assert!(out.is_empty());
+        assert_eq!(err.trim().lines().count(), 1, "{args:?}: {err}");
+        assert!(err.contains(name), "{args:?}: {err}");
+    }
+}

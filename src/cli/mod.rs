@@ -2,6 +2,7 @@
 //! the library; see SPEC §11 for the contract.
 
 mod dam;
+mod idp;
 mod run;
 mod simulate;
 
@@ -34,6 +35,10 @@ pub enum Command {
     /// Dense associative memory theory (SPEC §1–§7).
     #[command(subcommand)]
     Dam(DamCommand),
+    /// Input-driven plasticity Hopfield network: fixed points, noise thresholds, the
+    /// sequential-retrieval map, and its N-neuron simulation (SPEC §8).
+    #[command(subcommand)]
+    Idp(idp::IdpCommand),
 }
 
 /// Execute a parsed command line; CSV goes to `out`.
@@ -50,5 +55,6 @@ pub fn execute(cli: Cli, out: &mut dyn std::io::Write) -> anyhow::Result<()> {
     match cli.command {
         Command::Run(args) => run::run(args, out),
         Command::Dam(cmd) => dam::run(cmd, out),
+        Command::Idp(cmd) => idp::run(cmd, out),
     }
 }

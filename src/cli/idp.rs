@@ -1,0 +1,534 @@
+//! `engram idp ...`: the IDP Hopfield network (SPEC §8) — theory and simulation.
+
+use clap::{Args, Subcommand};
+use rayon::prelude::*;
+
+use engram::idp::sequence::{Regime, SequenceMap};
+use engram::idp::sim::{run_fixed, run_sequence, MemoryKind, SdeParams, SlowParams};
+use engram::idp::{memory_fixed_point, parse_activation, sigma_exist};
+use engram::sweep::ParamList;
+
+use super::dam::{fmt, write_csv};
+
+/// `engram idp ...`: input-driven plasticity Hopfield network (SPEC §8). Here α is a
+/// saliency α_μ = ξ_μ·u/N, not the DAM load.
+#[derive(Debug, Subcommand)]
+pub enum IdpCommand {
+    /// Memory fixed point x* = m* ξ_μ (orthogonal memories, N → ∞): m* = largest root of
+    /// m = α Ψ_σ(m); existence threshold α_exist = 1/Ψ'_σ(0); stability threshold
+    /// α_stab = 1/Ψ'_σ(m*) (a competitor more salient than α_stab destabilises the memory);
+    /// σ_exist: the noise at which this memory stops existing. Empty field: not defined
+    /// (no memory state; stays stable at every noise).
+    ///
+    /// Columns: m_star,alpha_exist,alpha_stab,saliency,gain,activation,sigma,memory_exists,origin_stable,sigma_exist
+    FixedPoint {
+        /// Saliency α_μ > 0 of the memory (list or range).
+        #[arg(long, value_name = "A", allow_hyphen_values = true)]
+        saliency: ParamList,
+        /// Gain β > 0 of Ψ = tanh(βx) or clip(βx, −1, 1) (list or range).
+        #[arg(long, value_name = "B", allow_hyphen_values = true)]
+        gain: ParamList,
+        /// Activation Ψ: tanh or hardtanh.
+        #[arg(long, default_value = "tanh")]
+        activation: String,
+        /// Noise σ ≥ 0 of dx = … dt + σ dB (list or range).
+        #[arg(
+            long,
+            value_name = "S",
+            allow_hyphen_values = true,
+            default_value = "0"
+        )]
+        sigma: ParamList,
+    },
+    /// The sequential-retrieval map Z_{n+1} = κ(1 − θ/Z_n): gain threshold κ_c = 4θ, fixed
+    /// points Z± (κ ≥ κ_c), steady dwell ln(Z₊/θ) in units of τ; below κ_c the rotation period
+    /// π/arccos√(κ/4θ) (SPEC's n_c), above it the relaxation time 1/(2 arccosh√(κ/4θ)) in
+    /// iterations. Empty field: not defined on that side of κ_c.
+    ///
+    /// Columns: kappa_c,z_plus,z_minus,dwell_steady,kappa,theta,regime,n_c_asymptotic,relaxation_iterations
+    Map {
+        /// Gain κ > 0 (list or range).
+        #[arg(long, value_name = "K", allow_hyphen_values = true)]
+        kappa: ParamList,
+        /// Existence threshold θ > 0 (1 for hard tanh).
+        #[arg(long, default_value_t = 1.0, allow_hyphen_values = true)]
+        theta: f64,
+    },
+    /// Iterate the map from Z₀: one row per retrieved memory (n = 0 has z = Z₀) while z > θ,
+    /// then the first row with z ≤ θ (retrieved = false, dwell 0), if reached within --steps.
+    ///
+    /// Columns: n,z,dwell,retrieved,kappa,theta (dwell in units of τ)
+    Sequence {
+        /// Gain κ > 0.
+        #[arg(long, allow_hyphen_values = true)]
+        kappa: f64,
+        /// Saliency Z₀ > 0 of the first memory.
+        #[arg(long, allow_hyphen_values = true)]
+        z0: f64,
+        /// Existence threshold θ > 0.
+        #[arg(long, default_value_t = 1.0, allow_hyphen_values = true)]
+        theta: f64,
+        /// Maximum number of rows (≥ 1).
+        #[arg(long, default_value_t = 1000)]
+        steps: usize,
+    },
+    /// (κ, Z₀) phase diagram of the map: sustained (κ ≥ 4θ and Z₀ ≥ Z₋) or collapse, with the
+    /// exact number of memories retrieved before collapse.
+    ///
+    /// Columns: kappa,z0,regime,n_retrieved,z_minus,theta
+    Phase {
+        /// Gain κ > 0 (list or range).
+        #[arg(long, value_name = "K", allow_hyphen_values = true)]
+        kappa: ParamList,
+        /// Initial saliency Z₀ > 0 (list or range).
+        #[arg(long, value_name = "Z", allow_hyphen_values = true)]
+        z0: ParamList,
+        /// Existence threshold θ > 0.
+        #[arg(long, default_value_t = 1.0, allow_hyphen_values = true)]
+        theta: f64,
+    },
+    /// N-neuron IDP network with fixed saliencies (Euler–Maruyama, SPEC §8, §10): time series
+    /// of the overlaps per trial, trials in parallel. m = ξ_μ·Ψ(x)/N, overlap = ξ_μ·x/N.
+    ///
+    /// Columns: trial,t,memory,m,overlap,saliency,n,p,sigma,activation,gain
+    Simulate(SdeArgs),
+    /// Two-timescale network (SPEC §8 [SEQ]): fast hard-tanh IDP layer, slow saliencies
+    /// τ da/dt = −a + κ S|m| (cyclic S), from x₀ = ξ_0, a_0 = Z₀. One row per switch:
+    /// measured saliency and dwell beside the map's prediction from the previous measured
+    /// saliency (z_map = κ(1 − θ/z_prev), dwell_map = τ ln(z/θ)).
+    ///
+    /// Columns: trial,n,memory,t,z,dwell,z_map,dwell_map,collapsed,kappa,tau,sigma
+    SequenceSimulate(SeqArgs),
+}
+
+/// Options shared by the IDP simulators.
+#[derive(Debug, Args)]
+pub struct CommonSim {
+    /// Neurons N ≥ 2 (a power of two for orthogonal memories).
+    #[arg(long)]
+    pub n: usize,
+    /// Memories P ≥ 1.
+    #[arg(long)]
+    pub p: usize,
+    /// Memories: random (±1 i.i.d.) or orthogonal (Sylvester–Hadamard rows).
+    #[arg(long, default_value = "orthogonal")]
+    pub memories: String,
+    /// Noise σ ≥ 0.
+    #[arg(long, default_value_t = 0.0, allow_hyphen_values = true)]
+    pub sigma: f64,
+    /// Euler–Maruyama step dt > 0.
+    #[arg(long, default_value_t = 0.01, allow_hyphen_values = true)]
+    pub dt: f64,
+    /// Integration time > 0.
+    #[arg(long, allow_hyphen_values = true)]
+    pub t_max: f64,
+    /// Independent trials (≥ 1).
+    #[arg(long, default_value_t = 1)]
+    pub trials: usize,
+    /// Seed (trial t uses stream t: results do not depend on --threads).
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Record every this many steps (≥ 1).
+    #[arg(long, default_value_t = 100)]
+    pub record_every: usize,
+}
+
+/// `engram idp simulate`.
+#[derive(Debug, Args)]
+pub struct SdeArgs {
+    #[command(flatten)]
+    pub common: CommonSim,
+    /// Saliencies α_μ, one per memory (comma list, each ≥ 0).
+    #[arg(long, value_delimiter = ',', allow_hyphen_values = true)]
+    pub saliency: Vec<f64>,
+    /// Start x₀ = Σ c_μ ξ_μ: coefficients c_μ, one per memory (default: 1 on memory 0).
+    #[arg(long, value_delimiter = ',', allow_hyphen_values = true)]
+    pub start: Option<Vec<f64>>,
+    /// Standard deviation of i.i.d. Gaussian noise added to x₀.
+    #[arg(long, default_value_t = 0.0, allow_hyphen_values = true)]
+    pub start_noise: f64,
+    /// Activation Ψ: tanh or hardtanh.
+    #[arg(long, default_value = "tanh")]
+    pub activation: String,
+    /// Gain β > 0.
+    #[arg(long, default_value_t = 10.0, allow_hyphen_values = true)]
+    pub gain: f64,
+    /// Classic comparator: W = (1/N)ΞΞᵀ with its diagonal (use saliencies all 1).
+    #[arg(long)]
+    pub classic: bool,
+}
+
+/// `engram idp sequence-simulate`.
+#[derive(Debug, Args)]
+pub struct SeqArgs {
+    #[command(flatten)]
+    pub common: CommonSim,
+    /// Gain κ > 0 of the slow layer.
+    #[arg(long, allow_hyphen_values = true)]
+    pub kappa: f64,
+    /// Slow time constant τ > 0.
+    #[arg(long, allow_hyphen_values = true)]
+    pub tau: f64,
+    /// Saliency Z₀ > 0 of memory 0 at t = 0.
+    #[arg(long, allow_hyphen_values = true)]
+    pub z0: f64,
+    /// |m| above which a memory counts as retrieved.
+    #[arg(long, default_value_t = 0.5)]
+    pub retrieval_overlap: f64,
+    /// Write the time series (trial,t,memory,m,overlap,saliency) to this file.
+    #[arg(long, value_name = "FILE")]
+    pub series_out: Option<std::path::PathBuf>,
+}
+
+fn opt(x: Option<f64>) -> String {
+    x.map_or(String::new(), fmt)
+}
+
+fn sde_params(
+    c: &CommonSim,
+    act: engram::idp::Activation,
+    classic: bool,
+) -> anyhow::Result<SdeParams> {
+    let p = SdeParams {
+        n: c.n,
+        p: c.p,
+        memories: MemoryKind::parse(&c.memories)?,
+        activation: act,
+        sigma: c.sigma,
+        dt: c.dt,
+        t_max: c.t_max,
+        record_every: c.record_every,
+        seed: c.seed,
+        classic,
+    };
+    p.validate()?;
+    if c.trials == 0 {
+        anyhow::bail!("invalid trials = 0: expected a whole number >= 1");
+    }
+    Ok(p)
+}
+
+fn series_rows(trial: usize, s: &engram::idp::sim::Series, extra: &[String]) -> Vec<Vec<String>> {
+    let mut rows = Vec::new();
+    for (k, &t) in s.t.iter().enumerate() {
+        for mu in 0..s.m[k].len() {
+            let mut r = vec![
+                trial.to_string(),
+                fmt(t),
+                mu.to_string(),
+                fmt(s.m[k][mu]),
+                fmt(s.overlap[k][mu]),
+                fmt(s.saliency[k][mu]),
+            ];
+            r.extend_from_slice(extra);
+            rows.push(r);
+        }
+    }
+    rows
+}
+
+pub fn run(cmd: IdpCommand, out: &mut dyn std::io::Write) -> anyhow::Result<()> {
+    match cmd {
+        IdpCommand::FixedPoint {
+            saliency,
+            gain,
+            activation,
+            sigma,
+        } => {
+            let mut pts = Vec::new();
+            for &a in saliency.values() {
+                engram::error::positive("saliency", a)?;
+                for &b in gain.values() {
+                    let act = parse_activation(&activation, b)?;
+                    for &s in sigma.values() {
+                        engram::idp::fixed_point::check_sigma(s)?;
+                        pts.push((a, act, s));
+                    }
+                }
+            }
+            let rows = pts
+                .par_iter()
+                .map(|&(a, act, s)| -> engram::Result<Vec<String>> {
+                    let fp = memory_fixed_point(&act, a, s)?;
+                    let se = sigma_exist(&act, a)?;
+                    Ok(vec![
+                        fmt(fp.m_star.unwrap_or(0.0)),
+                        fmt(fp.alpha_exist),
+                        opt(fp.alpha_stab),
+                        fmt(a),
+                        fmt(act.gain()),
+                        act.name().into(),
+                        fmt(s),
+                        fp.m_star.is_some().to_string(),
+                        fp.origin_stable.to_string(),
+                        opt(se),
+                    ])
+                })
+                .collect::<engram::Result<Vec<_>>>()?;
+            write_csv(
+                out,
+                &[
+                    "m_star",
+                    "alpha_exist",
+                    "alpha_stab",
+                    "saliency",
+                    "gain",
+                    "activation",
+                    "sigma",
+                    "memory_exists",
+                    "origin_stable",
+                    "sigma_exist",
+                ],
+                rows,
+            )
+        }
+        IdpCommand::Map { kappa, theta } => {
+            let mut rows = Vec::new();
+            for &k in kappa.values() {
+                let map = SequenceMap::new(k, theta)?;
+                let fpts = map.fixed_points();
+                rows.push(vec![
+                    fmt(map.kappa_c()),
+                    opt(fpts.map(|f| f.0)),
+                    opt(fpts.map(|f| f.1)),
+                    opt(map.dwell_steady()),
+                    fmt(k),
+                    fmt(theta),
+                    if fpts.is_some() {
+                        "sustained"
+                    } else {
+                        "collapse"
+                    }
+                    .into(),
+                    opt(map.collapse_count_asymptotic()),
+                    opt(map.relaxation_iterations()),
+                ]);
+            }
+            write_csv(
+                out,
+                &[
+                    "kappa_c",
+                    "z_plus",
+                    "z_minus",
+                    "dwell_steady",
+                    "kappa",
+                    "theta",
+                    "regime",
+                    "n_c_asymptotic",
+                    "relaxation_iterations",
+                ],
+                rows,
+            )
+        }
+        IdpCommand::Sequence {
+            kappa,
+            z0,
+            theta,
+            steps,
+        } => {
+            let map = SequenceMap::new(kappa, theta)?;
+            let rows = map
+                .iterate(z0, steps)?
+                .into_iter()
+                .map(|s| {
+                    vec![
+                        s.n.to_string(),
+                        fmt(s.z),
+                        fmt(s.dwell),
+                        s.retrieved.to_string(),
+                        fmt(kappa),
+                        fmt(theta),
+                    ]
+                })
+                .collect();
+            write_csv(
+                out,
+                &["n", "z", "dwell", "retrieved", "kappa", "theta"],
+                rows,
+            )
+        }
+        IdpCommand::Phase { kappa, z0, theta } => {
+            let mut pts = Vec::new();
+            for &k in kappa.values() {
+                let map = SequenceMap::new(k, theta)?;
+                for &z in z0.values() {
+                    engram::error::positive("z0", z)?;
+                    pts.push((map, z));
+                }
+            }
+            let rows = pts
+                .par_iter()
+                .map(|(map, z)| -> engram::Result<Vec<String>> {
+                    let (reg, n) = map.regime(*z)?;
+                    Ok(vec![
+                        fmt(map.kappa),
+                        fmt(*z),
+                        reg.name().into(),
+                        n.map_or(String::new(), |n| n.to_string()),
+                        opt(map.fixed_points().map(|f| f.1)),
+                        fmt(map.theta),
+                    ])
+                })
+                .collect::<engram::Result<Vec<_>>>()?;
+            debug_assert!(rows
+                .iter()
+                .all(|r| r[2] != Regime::Sustained.name() || r[3].is_empty()));
+            write_csv(
+                out,
+                &["kappa", "z0", "regime", "n_retrieved", "z_minus", "theta"],
+                rows,
+            )
+        }
+        IdpCommand::Simulate(a) => {
+            let act = parse_activation(&a.activation, a.gain)?;
+            let params = sde_params(&a.common, act, a.classic)?;
+            if a.saliency.len() != params.p {
+                anyhow::bail!(
+                    "invalid saliency: {} values given, expected one per memory (p = {})",
+                    a.saliency.len(),
+                    params.p
+                );
+            }
+            for &s in &a.saliency {
+                if !(s.is_finite() && s >= 0.0) {
+                    anyhow::bail!("invalid saliency = {s}: expected a finite number >= 0");
+                }
+            }
+            let start = a.start.clone().unwrap_or_else(|| {
+                let mut v = vec![0.0; params.p];
+                v[0] = 1.0;
+                v
+            });
+            if start.len() != params.p {
+                anyhow::bail!(
+                    "invalid start: {} values given, expected one per memory (p = {})",
+                    start.len(),
+                    params.p
+                );
+            }
+            if !(a.start_noise.is_finite() && a.start_noise >= 0.0) {
+                anyhow::bail!(
+                    "invalid start_noise = {}: expected a finite number >= 0",
+                    a.start_noise
+                );
+            }
+            let pb = super::simulate::progress_bar(a.common.trials as u64);
+            let series = (0..a.common.trials)
+                .into_par_iter()
+                .map(|t| {
+                    let r = run_fixed(&params, &a.saliency, &start, a.start_noise, t as u64);
+                    pb.inc(1);
+                    r
+                })
+                .collect::<engram::Result<Vec<_>>>()?;
+            pb.finish_and_clear();
+            let extra = [
+                params.n.to_string(),
+                params.p.to_string(),
+                fmt(params.sigma),
+                act.name().to_string(),
+                fmt(act.gain()),
+            ];
+            let rows = series
+                .iter()
+                .enumerate()
+                .flat_map(|(t, s)| series_rows(t, s, &extra))
+                .collect();
+            write_csv(
+                out,
+                &[
+                    "trial",
+                    "t",
+                    "memory",
+                    "m",
+                    "overlap",
+                    "saliency",
+                    "n",
+                    "p",
+                    "sigma",
+                    "activation",
+                    "gain",
+                ],
+                rows,
+            )
+        }
+        IdpCommand::SequenceSimulate(a) => {
+            let act = engram::idp::Activation::hard_tanh(1.0)?;
+            let params = sde_params(&a.common, act, false)?;
+            let slow = SlowParams {
+                kappa: engram::error::positive("kappa", a.kappa)?,
+                tau: engram::error::positive("tau", a.tau)?,
+                z0: engram::error::positive("z0", a.z0)?,
+                retrieval_overlap: a.retrieval_overlap,
+            };
+            let theta = 1.0;
+            let map = SequenceMap::new(a.kappa, theta)?;
+            let pb = super::simulate::progress_bar(a.common.trials as u64);
+            let runs = (0..a.common.trials)
+                .into_par_iter()
+                .map(|t| {
+                    let r = run_sequence(&params, &slow, t as u64);
+                    pb.inc(1);
+                    r
+                })
+                .collect::<engram::Result<Vec<_>>>()?;
+            pb.finish_and_clear();
+            let mut rows = Vec::new();
+            for (trial, r) in runs.iter().enumerate() {
+                for (i, tr) in r.transitions.iter().enumerate() {
+                    let z_map = if i == 0 {
+                        None
+                    } else {
+                        Some(map.next(r.transitions[i - 1].z))
+                    };
+                    rows.push(vec![
+                        trial.to_string(),
+                        tr.n.to_string(),
+                        tr.memory.to_string(),
+                        fmt(tr.t),
+                        fmt(tr.z),
+                        opt(tr.dwell),
+                        opt(z_map),
+                        fmt(a.tau * map.dwell(tr.z).max(0.0)),
+                        r.collapsed.to_string(),
+                        fmt(a.kappa),
+                        fmt(a.tau),
+                        fmt(params.sigma),
+                    ]);
+                }
+            }
+            if let Some(path) = &a.series_out {
+                let rows = runs
+                    .iter()
+                    .enumerate()
+                    .flat_map(|(t, r)| series_rows(t, &r.series, &[]))
+                    .collect();
+                let mut buf = Vec::new();
+                write_csv(
+                    &mut buf,
+                    &["trial", "t", "memory", "m", "overlap", "saliency"],
+                    rows,
+                )?;
+                engram::study::write_atomic(path, &buf)?;
+            }
+            write_csv(
+                out,
+                &[
+                    "trial",
+                    "n",
+                    "memory",
+                    "t",
+                    "z",
+                    "dwell",
+                    "z_map",
+                    "dwell_map",
+                    "collapsed",
+                    "kappa",
+                    "tau",
+                    "sigma",
+                ],
+                rows,
+            )
+        }
+    }
+}
