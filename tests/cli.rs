@@ -718,3 +718,48 @@ fn idp_bad_input() {
         assert!(err.contains(name), "{args:?}: {err}");
     }
 }
+
+/// `idp reduced` relaxes s² to σ²/2 (exact solution s² = σ²/2 (1 − e^{−2t})) and
+/// `idp simulate --input` with orthogonal memories gives saliencies equal to the coefficients.
+#[test]
+fn idp_reduced_and_input() {
+    let (code, out, err) = engram(&[
+        "idp",
+        "reduced",
+        "--saliency",
+        "1.2,0.5",
+        "--start",
+        "0.4,0.1",
+        "--sigma",
+        "0.6",
+        "--t-max",
+        "1",
+        "--record-every",
+        "100",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let (h, rows) = csv(&out);
+    starts_with_columns(&h, &["t", "memory", "overlap", "s2"]);
+    let last = rows.last().unwrap();
+    let s2: f64 = last[3].parse().unwrap();
+    let exact = 0.36 / 2.0 * (1.0 - (-2.0f64).exp());
+    assert!((s2 - exact).abs() < 1e-9, "{s2} vs {exact}");
+    let (code, out, err) = engram(&[
+        "idp",
+        "simulate",
+        "--n",
+        "128",
+        "--p",
+        "2",
+        "--input",
+        "1.5,0.25",
+        "--t-max",
+        "0.1",
+        "--record-every",
+        "10",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let (_, rows) = csv(&out);
+    assert_eq!(rows[0][5].parse::<f64>().unwrap(), 1.5);
+    assert_eq!(rows[1][5].parse::<f64>().unwrap(), 0.25);
+}

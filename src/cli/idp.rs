@@ -3,8 +3,11 @@
 use clap::{Args, Subcommand};
 use rayon::prelude::*;
 
+use engram::idp::reduced::{integrate, ReducedState};
 use engram::idp::sequence::{Regime, SequenceMap};
-use engram::idp::sim::{run_fixed, run_sequence, MemoryKind, SdeParams, SlowParams};
+use engram::idp::sim::{
+    run_fixed_from, run_sequence, MemoryKind, SaliencySource, SdeParams, SlowParams,
+};
 use engram::idp::{memory_fixed_point, parse_activation, sigma_exist};
 use engram::sweep::ParamList;
 
@@ -87,6 +90,36 @@ pub enum IdpCommand {
         #[arg(long, default_value_t = 1.0, allow_hyphen_values = true)]
         theta: f64,
     },
+    /// Reduced dynamics (N → ∞, P finite, random memories): da_μ/dt = −a_μ +
+    /// α_μ E_{ξ,z}[ξ_μ Ψ(Σ_ν a_ν ξ_ν + s z)], d(s²)/dt = −2s² + σ², exact 2^P average, RK4.
+    ///
+    /// Columns: t,memory,overlap,s2,saliency,sigma,activation,gain
+    Reduced {
+        /// Saliencies α_μ, one per memory (comma list, P ≤ 20).
+        #[arg(long, value_delimiter = ',', allow_hyphen_values = true)]
+        saliency: Vec<f64>,
+        /// Initial overlaps a_μ(0), one per memory.
+        #[arg(long, value_delimiter = ',', allow_hyphen_values = true)]
+        start: Vec<f64>,
+        /// Activation Ψ: tanh or hardtanh.
+        #[arg(long, default_value = "tanh")]
+        activation: String,
+        /// Gain β > 0.
+        #[arg(long, default_value_t = 10.0, allow_hyphen_values = true)]
+        gain: f64,
+        /// Noise σ ≥ 0 (s²(0) = 0).
+        #[arg(long, default_value_t = 0.0, allow_hyphen_values = true)]
+        sigma: f64,
+        /// RK4 step > 0.
+        #[arg(long, default_value_t = 0.01, allow_hyphen_values = true)]
+        dt: f64,
+        /// Integration time > 0.
+        #[arg(long, allow_hyphen_values = true)]
+        t_max: f64,
+        /// Record every this many steps.
+        #[arg(long, default_value_t = 10)]
+        record_every: usize,
+    },
     /// N-neuron IDP network with fixed saliencies (Euler–Maruyama, SPEC §8, §10): time series
     /// of the overlaps per trial, trials in parallel. m = ξ_μ·Ψ(x)/N, overlap = ξ_μ·x/N.
     ///
@@ -139,8 +172,18 @@ pub struct SdeArgs {
     #[command(flatten)]
     pub common: CommonSim,
     /// Saliencies α_μ, one per memory (comma list, each ≥ 0).
-    #[arg(long, value_delimiter = ',', allow_hyphen_values = true)]
+    #[arg(
+        long,
+        value_delimiter = ',',
+        allow_hyphen_values = true,
+        required_unless_present = "input",
+        conflicts_with = "input"
+    )]
     pub saliency: Vec<f64>,
+    /// Instead of --saliency: input u = Σ_l c_l ξ_l given by its coefficients c_l (one per
+    /// memory); saliencies α_μ = ξ_μ·u/N on each trial's memories (= c_μ for orthogonal ones).
+    #[arg(long, value_delimiter = ',', allow_hyphen_values = true)]
+    pub input: Option<Vec<f64>>,
     /// Start x₀ = Σ c_μ ξ_μ: coefficients c_μ, one per memory (default: 1 on memory 0).
     #[arg(long, value_delimiter = ',', allow_hyphen_values = true)]
     pub start: Option<Vec<f64>>,
@@ -379,21 +422,86 @@ pub fn run(cmd: IdpCommand, out: &mut dyn std::io::Write) -> anyhow::Result<()> 
                 rows,
             )
         }
+        IdpCommand::Reduced {
+            saliency,
+            start,
+            activation,
+            gain,
+            sigma,
+            dt,
+            t_max,
+            record_every,
+        } => {
+            let act = parse_activation(&activation, gain)?;
+            if start.len() != saliency.len() {
+                anyhow::bail!(
+                    "invalid start: {} values given, expected one per saliency ({})",
+                    start.len(),
+                    saliency.len()
+                );
+            }
+            let traj = integrate(
+                &act,
+                &saliency,
+                sigma,
+                ReducedState { a: start, s2: 0.0 },
+                dt,
+                t_max,
+                record_every,
+            )?;
+            let mut rows = Vec::new();
+            for (t, st) in traj {
+                for (mu, a) in st.a.iter().enumerate() {
+                    rows.push(vec![
+                        fmt(t),
+                        mu.to_string(),
+                        fmt(*a),
+                        fmt(st.s2),
+                        fmt(saliency[mu]),
+                        fmt(sigma),
+                        act.name().into(),
+                        fmt(gain),
+                    ]);
+                }
+            }
+            write_csv(
+                out,
+                &[
+                    "t",
+                    "memory",
+                    "overlap",
+                    "s2",
+                    "saliency",
+                    "sigma",
+                    "activation",
+                    "gain",
+                ],
+                rows,
+            )
+        }
         IdpCommand::Simulate(a) => {
             let act = parse_activation(&a.activation, a.gain)?;
             let params = sde_params(&a.common, act, a.classic)?;
-            if a.saliency.len() != params.p {
+            let (name, given) = match &a.input {
+                Some(c) => ("input", c),
+                None => ("saliency", &a.saliency),
+            };
+            if given.len() != params.p {
                 anyhow::bail!(
-                    "invalid saliency: {} values given, expected one per memory (p = {})",
-                    a.saliency.len(),
+                    "invalid {name}: {} values given, expected one per memory (p = {})",
+                    given.len(),
                     params.p
                 );
             }
-            for &s in &a.saliency {
-                if !(s.is_finite() && s >= 0.0) {
-                    anyhow::bail!("invalid saliency = {s}: expected a finite number >= 0");
+            for &s in given {
+                if !s.is_finite() || (a.input.is_none() && s < 0.0) {
+                    anyhow::bail!("invalid {name} = {s}: expected a finite number >= 0");
                 }
             }
+            let source = match &a.input {
+                Some(c) => SaliencySource::Input(c),
+                None => SaliencySource::Direct(&a.saliency),
+            };
             let start = a.start.clone().unwrap_or_else(|| {
                 let mut v = vec![0.0; params.p];
                 v[0] = 1.0;
@@ -416,7 +524,7 @@ pub fn run(cmd: IdpCommand, out: &mut dyn std::io::Write) -> anyhow::Result<()> 
             let series = (0..a.common.trials)
                 .into_par_iter()
                 .map(|t| {
-                    let r = run_fixed(&params, &a.saliency, &start, a.start_noise, t as u64);
+                    let r = run_fixed_from(&params, source, &start, a.start_noise, t as u64);
                     pb.inc(1);
                     r
                 })

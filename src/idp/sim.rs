@@ -102,6 +102,22 @@ pub fn memories<R: Rng>(kind: MemoryKind, n: usize, p: usize, rng: &mut R) -> Re
     }
 }
 
+/// Saliencies from an input u = Σ_l c_l ξ_l (SPEC §8): α_μ(u) = ξ_μ·u/N. For orthogonal
+/// memories α_μ = c_μ exactly; for random memories the crosstalk adds O(√(P/N)).
+/// Domain: `c.len() == P`, memories row-major P×N.
+pub fn saliencies_from_input(xi: &[f64], n: usize, c: &[f64]) -> Vec<f64> {
+    let p = c.len();
+    let mut u = vec![0.0; n];
+    for (l, &cl) in c.iter().enumerate() {
+        for (ui, &x) in u.iter_mut().zip(&xi[l * n..(l + 1) * n]) {
+            *ui += cl * x;
+        }
+    }
+    (0..p)
+        .map(|mu| dot(&xi[mu * n..(mu + 1) * n], &u) / n as f64)
+        .collect()
+}
+
 /// Integration settings shared by the simulators.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct SdeParams {
@@ -312,6 +328,15 @@ pub struct Series {
     pub saliency: Vec<Vec<f64>>,
 }
 
+/// How the fixed saliencies are given.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum SaliencySource<'a> {
+    /// α_μ directly.
+    Direct(&'a [f64]),
+    /// Input coefficients c_l of u = Σ c_l ξ_l; α_μ = ξ_μ·u/N on the trial's memories.
+    Input(&'a [f64]),
+}
+
 /// Fixed saliencies: integrate from x₀ = Σ_μ c_μ ξ_μ (+ `x0_noise`·N(0,1) per neuron) for one
 /// trial; returns the series. Domain: `saliency.len() == start.len() == P`.
 pub fn run_fixed(
@@ -321,6 +346,26 @@ pub fn run_fixed(
     x0_noise: f64,
     trial: u64,
 ) -> Result<Series> {
+    run_fixed_from(
+        params,
+        SaliencySource::Direct(saliency),
+        start,
+        x0_noise,
+        trial,
+    )
+}
+
+/// [`run_fixed`] with saliencies given directly or through an input u.
+pub fn run_fixed_from(
+    params: &SdeParams,
+    source: SaliencySource<'_>,
+    start: &[f64],
+    x0_noise: f64,
+    trial: u64,
+) -> Result<Series> {
+    let saliency = match source {
+        SaliencySource::Direct(a) | SaliencySource::Input(a) => a,
+    };
     params.validate()?;
     if saliency.len() != params.p || start.len() != params.p {
         return Err(EngramError::InvalidParameter {
@@ -331,6 +376,14 @@ pub fn run_fixed(
     }
     let mut rng = sample_rng(params.seed, trial);
     let xi = memories(params.memories, params.n, params.p, &mut rng)?;
+    let owned;
+    let saliency = match source {
+        SaliencySource::Direct(a) => a,
+        SaliencySource::Input(c) => {
+            owned = saliencies_from_input(&xi, params.n, c);
+            &owned[..]
+        }
+    };
     let mut layer = FastLayer::new(params, xi);
     let mut x = initial_state(layer.memories(), params.n, start, x0_noise, &mut rng);
     let mut series = Series::default();
