@@ -373,3 +373,45 @@ fn bad_simulation_parameters() {
         assert!(e.contains(name), "{e}");
     }
 }
+
+/// Classic comparator with an input field u = 0.5 ξ₀ from x₀ = 0: the fixed point is
+/// x = ξ₀ m + u with m = tanh(β·1.5) ≈ 1, so the state overlap is 1 + 0.5 (to 1e-3 at t = 15).
+/// IDP with the same input: α₀ = 0.5 > 1/β, so memory 0 is retrieved with m* = 0.5Ψ(m*).
+#[test]
+fn classic_input_field_and_idp_input_saliency() {
+    use engram::idp::sim::{run_fixed_from, SaliencySource};
+    let act = Activation::tanh(10.0).unwrap();
+    let classic = SdeParams {
+        classic: true,
+        ..params(256, 2, act, 0.0, 15.0)
+    };
+    let s = run_fixed_from(
+        &classic,
+        SaliencySource::Input(&[0.5, 0.0]),
+        &[0.0, 0.0],
+        0.0,
+        0,
+    )
+    .unwrap();
+    assert!(
+        (final_overlap(&s, 0) - 1.5).abs() < 1e-3,
+        "{}",
+        final_overlap(&s, 0)
+    );
+    let idp = params(256, 2, act, 0.0, 15.0);
+    let s = run_fixed_from(
+        &idp,
+        SaliencySource::Input(&[0.5, 0.0]),
+        &[0.1, 0.0],
+        0.0,
+        0,
+    )
+    .unwrap();
+    let m_star = memory_fixed_point(&act, 0.5, 0.0).unwrap().m_star.unwrap();
+    let a_theory = m_star / 0.5 * (0.5 - 0.5 / 256.0);
+    assert!(
+        (final_overlap(&s, 0) - a_theory).abs() < 1e-3,
+        "{} vs {a_theory}",
+        final_overlap(&s, 0)
+    );
+}

@@ -196,7 +196,8 @@ pub struct SdeArgs {
     /// Gain β > 0.
     #[arg(long, default_value_t = 10.0, allow_hyphen_values = true)]
     pub gain: f64,
-    /// Classic comparator: W = (1/N)ΞΞᵀ with its diagonal (use saliencies all 1).
+    /// Classic comparator: W = (1/N)ΞΞᵀ with its diagonal (use saliencies all 1); with --input,
+    /// u = Σ c_l ξ_l enters as an external field and all saliencies are 1.
     #[arg(long)]
     pub classic: bool,
 }

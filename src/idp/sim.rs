@@ -6,7 +6,8 @@
 //!
 //! computed in O(NP) per step through the overlaps m = ΞᵀΨ(x)/N (the N×N matrix is never
 //! built): W(a)Ψ(x) = Ξ(a ⊙ m) − (Σ_μ a_μ/N) Ψ(x) (the diagonal correction, ξ_μi² = 1).
-//! The classic comparator uses all saliencies 1 and keeps the diagonal.
+//! The classic comparator, dx/dt = −x + (1/N)ΞΞᵀΨ(x) + u, uses all saliencies 1, keeps the
+//! diagonal, and takes the input u = Σ_l c_l ξ_l as an external field.
 //!
 //! Two-timescale network (SPEC §8 [SEQ]): the same fast layer with hard tanh, and slow
 //! saliencies τ da/dt = −a + κ S|m|, S the cyclic shift (S|m|)_μ = |m_{μ−1}|, integrated with
@@ -210,6 +211,8 @@ pub struct FastLayer {
     noise: Vec<f64>,
     /// Overlaps m_μ = ξ_μ·Ψ(x)/N of the last step's input state.
     pub m: Vec<f64>,
+    /// External field u (classic comparator), if any.
+    field: Option<Vec<f64>>,
 }
 
 impl FastLayer {
@@ -229,7 +232,19 @@ impl FastLayer {
             coef: vec![0.0; p],
             noise: vec![0.0; n],
             m: vec![0.0; p],
+            field: None,
         }
+    }
+
+    /// Add a constant external field u = Σ_l c_l ξ_l to dx/dt (the classic comparator's input).
+    pub fn set_input_field(&mut self, c: &[f64]) {
+        let mut u = vec![0.0; self.n];
+        for (l, &cl) in c.iter().enumerate() {
+            for (ui, &x) in u.iter_mut().zip(&self.xi[l * self.n..(l + 1) * self.n]) {
+                *ui += cl * x;
+            }
+        }
+        self.field = Some(u);
     }
 
     /// The memories.
@@ -286,6 +301,11 @@ impl FastLayer {
                 *xi_ += c * r;
             }
         }
+        if let Some(u) = &self.field {
+            for (xi_, &ui) in x.iter_mut().zip(u) {
+                *xi_ += dt * ui;
+            }
+        }
         if self.sigma > 0.0 {
             let amp = self.sigma * dt.sqrt();
             for z in self.noise.iter_mut() {
@@ -334,6 +354,8 @@ pub enum SaliencySource<'a> {
     /// α_μ directly.
     Direct(&'a [f64]),
     /// Input coefficients c_l of u = Σ c_l ξ_l; α_μ = ξ_μ·u/N on the trial's memories.
+    /// For the classic comparator (`SdeParams::classic`) u enters as an external field instead
+    /// and all saliencies are 1.
     Input(&'a [f64]),
 }
 
@@ -377,14 +399,23 @@ pub fn run_fixed_from(
     let mut rng = sample_rng(params.seed, trial);
     let xi = memories(params.memories, params.n, params.p, &mut rng)?;
     let owned;
+    let mut field = None;
     let saliency = match source {
         SaliencySource::Direct(a) => a,
+        SaliencySource::Input(c) if params.classic => {
+            field = Some(c);
+            owned = vec![1.0; params.p];
+            &owned[..]
+        }
         SaliencySource::Input(c) => {
             owned = saliencies_from_input(&xi, params.n, c);
             &owned[..]
         }
     };
     let mut layer = FastLayer::new(params, xi);
+    if let Some(c) = field {
+        layer.set_input_field(c);
+    }
     let mut x = initial_state(layer.memories(), params.n, start, x0_noise, &mut rng);
     let mut series = Series::default();
     let mut ov = vec![0.0; params.p];
