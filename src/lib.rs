@@ -34,6 +34,7 @@ pub mod ensembles;
 pub mod error;
 pub mod idp;
 pub mod numerics;
+pub mod plot;
 pub mod rem;
 pub mod stats;
 pub mod study;

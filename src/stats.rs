@@ -117,6 +117,17 @@ pub fn crossing(x: &[f64], p: &[f64], p_err: &[f64], level: f64) -> Option<(f64,
     None
 }
 
+/// Shortest round-trip decimal; scientific notation outside [1e-5, 1e15) so that tiny values
+/// (Δ₀ ~ 1e-30 after retrieval) stay readable. Parses back to the same f64 either way.
+pub fn fmt_num(x: f64) -> String {
+    let a = x.abs();
+    if a != 0.0 && a.is_finite() && !(1e-5..1e15).contains(&a) {
+        format!("{x:e}")
+    } else {
+        x.to_string()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -236,3 +236,28 @@ fn sustained_regime_and_critical_slowing() {
         );
     }
 }
+
+/// Far in the saturated region Ψ_σ(h) → 1 with the Gaussian tail: 1 − Ψ_σ(h) ≈ 2Φ(−h/s)
+/// for a steep tanh (checked to 1e-12 absolute), and never exceeds 1.
+#[test]
+fn smoothed_tanh_saturated_tail() {
+    let act = Activation::tanh(10.0).unwrap();
+    for &(h, sigma) in &[(2.0, 0.025), (2.0, 0.5), (1.0, 0.3), (5.0, 2.0)] {
+        let v = act.smoothed(h, sigma);
+        assert!(v <= 1.0);
+        let s = sigma / std::f64::consts::SQRT_2;
+        // E[tanh(β(h+sz))] vs the sign function smoothed: 1 − 2Φ(−h/s), plus the tanh width
+        let sign_part = 1.0 - 2.0 * engram::idp::activation::norm_cdf(-h / s);
+        assert!(
+            (v - sign_part).abs() < 5e-3,
+            "{h} {sigma}: {v} vs {sign_part}"
+        );
+        let gh = GaussHermite::new(NonZeroUsize::new(300).unwrap());
+        if 10.0 * sigma <= 2.0 {
+            let c = std::f64::consts::SQRT_2 * s;
+            let ev = gh.integrate(|x| act.psi(h + c * x)) / std::f64::consts::PI.sqrt();
+            assert!((v - ev).abs() < 1e-12, "{h} {sigma}: {v} vs GH {ev}");
+        }
+    }
+    assert!(engram::idp::m_star(&act, 2.0, 0.025).unwrap().is_some());
+}

@@ -139,15 +139,9 @@ fn check_positive(name: &'static str, values: &[f64]) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Shortest round-trip decimal; scientific notation outside [1e-5, 1e15) so that tiny
-/// values (Δ₀ ~ 1e-30 after retrieval) stay readable. Parses back to the same f64 either way.
+/// Number formatting shared with the library (shortest round-trip, scientific for tiny values).
 pub fn fmt(x: f64) -> String {
-    let a = x.abs();
-    if a != 0.0 && a.is_finite() && !(1e-5..1e15).contains(&a) {
-        format!("{x:e}")
-    } else {
-        x.to_string()
-    }
+    engram::stats::fmt_num(x)
 }
 
 pub fn write_csv(

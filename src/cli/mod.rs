@@ -30,8 +30,13 @@ pub struct Cli {
 /// Top-level commands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Run a whole study from a config file (configs/*.toml); results land in results/<study>/.
+    /// Run a whole study from a config file (configs/*.toml): theory, simulation, CSV, PNG and
+    /// SVG figures and a manifest in results/<study>/. Resumable (--resume), shardable (--shard).
     Run(run::RunArgs),
+    /// Join the shards of a study (`engram run --shard i/n`) and write its CSV and figures.
+    Merge(run::MergeArgs),
+    /// Re-render a study's figures from its CSV files (no recomputation).
+    Plot(run::PlotArgs),
     /// Dense associative memory theory (SPEC §1–§7).
     #[command(subcommand)]
     Dam(DamCommand),
@@ -54,6 +59,8 @@ pub fn execute(cli: Cli, out: &mut dyn std::io::Write) -> anyhow::Result<()> {
     }
     match cli.command {
         Command::Run(args) => run::run(args, out),
+        Command::Merge(args) => run::merge(args, out),
+        Command::Plot(args) => run::plot(args, out),
         Command::Dam(cmd) => dam::run(cmd, out),
         Command::Idp(cmd) => idp::run(cmd, out),
     }

@@ -1,8 +1,14 @@
+//! `engram run`, `engram merge`, `engram plot`: studies from config files.
+
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use clap::Args;
+use indicatif::ProgressBar;
 
-/// `engram run CONFIG.toml [--out DIR]`.
+use engram::study::{Progress, RunOptions};
+
+/// `engram run CONFIG.toml [--out DIR] [--resume] [--shard i/n] [--quick]`.
 #[derive(Debug, Args)]
 pub struct RunArgs {
     /// Study config (TOML), e.g. configs/phase_diagram.toml.
@@ -10,11 +16,75 @@ pub struct RunArgs {
     /// Results root; the study writes into DIR/<study name>/.
     #[arg(long, default_value = "results")]
     pub out: PathBuf,
+    /// Reuse the simulation points an interrupted run already finished.
+    #[arg(long)]
+    pub resume: bool,
+    /// Run only shard i of n (0-based, e.g. 3/8, a SLURM array index); join with `engram merge`.
+    #[arg(long, value_name = "I/N")]
+    pub shard: Option<String>,
+    /// Reduced sizes (fewer samples, points and smaller N), for CI and smoke tests.
+    #[arg(long)]
+    pub quick: bool,
+}
+
+/// `engram merge DIR [DIR...]`.
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// Study directories of the shards; the first (results/<study>) receives the merged
+    /// results. Shards that wrote into the same directory need only that one.
+    #[arg(required = true)]
+    pub dirs: Vec<PathBuf>,
+}
+
+/// `engram plot DIR`.
+#[derive(Debug, Args)]
+pub struct PlotArgs {
+    /// A study directory (results/<study>) holding config.toml and its CSV files.
+    pub dir: PathBuf,
+}
+
+fn progress() -> (Progress, Arc<ProgressBar>) {
+    let pb = Arc::new(super::simulate::progress_bar(0));
+    let p2 = pb.clone();
+    let p = Progress::new(move |done, total| {
+        p2.set_length(total);
+        p2.set_position(done);
+    });
+    (p, pb)
 }
 
 pub fn run(args: RunArgs, out: &mut dyn std::io::Write) -> anyhow::Result<()> {
-    let report = engram::study::run_study(&args.config, &args.out)?;
-    for f in &report.files {
+    let shard = args
+        .shard
+        .as_deref()
+        .map(engram::study::parse_shard)
+        .transpose()?;
+    let (p, pb) = progress();
+    let opts = RunOptions {
+        resume: args.resume,
+        shard,
+        quick: args.quick,
+    };
+    let report = engram::study::run_study(&args.config, &args.out, opts, &p);
+    pb.finish_and_clear();
+    for f in &report?.files {
+        writeln!(out, "wrote {}", f.display())?;
+    }
+    Ok(())
+}
+
+pub fn merge(args: MergeArgs, out: &mut dyn std::io::Write) -> anyhow::Result<()> {
+    let (p, pb) = progress();
+    let report = engram::study::merge(&args.dirs, &p);
+    pb.finish_and_clear();
+    for f in &report?.files {
+        writeln!(out, "wrote {}", f.display())?;
+    }
+    Ok(())
+}
+
+pub fn plot(args: PlotArgs, out: &mut dyn std::io::Write) -> anyhow::Result<()> {
+    for f in engram::study::render_study(&args.dir)? {
         writeln!(out, "wrote {}", f.display())?;
     }
     Ok(())

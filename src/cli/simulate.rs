@@ -2,9 +2,8 @@
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use engram::dam::sim::{simulate, theory_phi, SimParams, Start};
+use engram::dam::sim::{simulate, SimParams, Start};
 use engram::dam::DamTheory;
-use engram::rem::RemPoint;
 
 use clap::Args;
 
@@ -58,40 +57,7 @@ pub struct SimulateArgs {
     pub out: Option<std::path::PathBuf>,
 }
 
-const HEADER: [&str; 32] = [
-    "n",
-    "alpha",
-    "lambda",
-    "patterns",
-    "samples",
-    "delta0",
-    "delta0_err",
-    "p_retrieved",
-    "p_retrieved_err",
-    "steps",
-    "steps_err",
-    "p_retrieved_lo",
-    "p_retrieved_hi",
-    "converged",
-    "energy",
-    "energy_err",
-    "overlap",
-    "overlap_err",
-    "phi_emp",
-    "phi_emp_err",
-    "phi_theory",
-    "alpha_1_theory",
-    "cosine",
-    "r",
-    "m_c_theory",
-    "cos_c_theory",
-    "ensemble",
-    "eta",
-    "max_steps",
-    "xtol",
-    "threshold",
-    "seed",
-];
+use engram::dam::sim_table::{summary_row, HEADER};
 
 fn whole(name: &'static str, v: f64) -> anyhow::Result<usize> {
     if v.fract() == 0.0 && (2.0..1e9).contains(&v) {
@@ -211,7 +177,7 @@ pub fn run(a: SimulateArgs, out: &mut dyn std::io::Write) -> anyhow::Result<()> 
 fn simulate_grid(a: &SimulateArgs) -> anyhow::Result<Grid> {
     let kind = a.ens.ensemble;
     let sampler = kind.sampler();
-    let theory = DamTheory::new(kind.ensemble())?;
+    DamTheory::new(kind.ensemble())?;
     if !(a.memory_gib > 0.0 && a.memory_gib.is_finite()) {
         anyhow::bail!(
             "invalid memory_gib = {}: expected a finite number > 0",
@@ -272,46 +238,7 @@ fn simulate_grid(a: &SimulateArgs) -> anyhow::Result<Grid> {
             a.memory_gib * 1024f64.powi(3),
             &|| pb.inc(1),
         )?;
-        let (alpha_1, _) = theory.alpha_1(p.lambda)?;
-        let (cosine, r) = match p.start {
-            Start::Pattern => (1.0, kind.ensemble().rho1()),
-            Start::Cosine { cosine, r } => (cosine, r),
-        };
-        let basin = theory.basin(RemPoint::new(p.alpha, p.lambda, r)?)?;
-        rows.push(vec![
-            p.n.to_string(),
-            fmt(p.alpha),
-            fmt(p.lambda),
-            s.patterns.to_string(),
-            s.samples.to_string(),
-            fmt(s.delta0.mean),
-            fmt(s.delta0.se),
-            fmt(s.retrieved.p),
-            fmt(s.retrieved.err),
-            fmt(s.steps.mean),
-            fmt(s.steps.se),
-            fmt(s.retrieved.lo),
-            fmt(s.retrieved.hi),
-            fmt(s.converged),
-            fmt(s.energy.mean),
-            fmt(s.energy.se),
-            fmt(s.overlap.mean),
-            fmt(s.overlap.se),
-            fmt(s.phi_emp.mean),
-            fmt(s.phi_emp.se),
-            fmt(theory_phi(sampler, p)?),
-            fmt(alpha_1),
-            fmt(cosine),
-            fmt(r),
-            fmt(basin.m_c),
-            fmt(basin.cos_c),
-            kind.name().to_string(),
-            fmt(p.eta),
-            p.max_steps.to_string(),
-            fmt(p.xtol),
-            fmt(p.threshold),
-            p.seed.to_string(),
-        ]);
+        rows.push(summary_row(kind, &s)?);
         summaries.push(s);
     }
     pb.finish_and_clear();

@@ -7,6 +7,7 @@
 
 pub mod closed_form;
 pub mod sim;
+pub mod sim_table;
 pub mod theory;
 
 pub use theory::{AlphaC, Basin, Channel, DamTheory, ScaledThresholds, Thresholds};

@@ -39,6 +39,10 @@ pub struct Manifest {
     pub timings_s: Vec<(String, f64)>,
     /// Total wall-clock seconds.
     pub total_s: f64,
+    /// Seed of the simulation streams, if the study simulates.
+    pub seed: Option<u64>,
+    /// Whether the study ran at reduced (--quick) size.
+    pub quick: bool,
 }
 
 impl Manifest {
@@ -57,6 +61,8 @@ impl Manifest {
             threads: rayon::current_num_threads(),
             timings_s,
             total_s,
+            seed: None,
+            quick: false,
         }
     }
 

@@ -74,3 +74,70 @@ pub fn phase_diagram_rows(
     }
     Ok(rows)
 }
+
+/// Figures of the phase diagram, one per ensemble, from theory.csv: α₁ (solid), the α_c bound
+/// (dashed) and the condensation line α_*(λ) = g_ρ(λ) below which the REM is condensed.
+pub fn render_phase_diagram(
+    cfg: &super::config::PhaseDiagramSection,
+    dir: &std::path::Path,
+) -> Result<Vec<std::path::PathBuf>> {
+    use crate::plot::{Curve, Figure, Style};
+    let t = super::table::Table::read(&dir.join("theory.csv"))?;
+    let (ce, cl, c1, cc, cs) = (
+        t.col("ensemble")?,
+        t.col("lambda")?,
+        t.col("alpha_1")?,
+        t.col("alpha_c")?,
+        t.col("alpha_star")?,
+    );
+    let mut out = Vec::new();
+    for kind in &cfg.ensembles {
+        let rows: Vec<usize> = (0..t.rows.len())
+            .filter(|&i| t.rows[i][ce] == kind.name())
+            .collect();
+        let series = |c: usize| -> Vec<(f64, f64, f64)> {
+            rows.iter()
+                .map(|&i| (t.num(i, cl), t.num(i, c), 0.0))
+                .filter(|p| p.1.is_finite())
+                .collect()
+        };
+        let top = rows
+            .iter()
+            .map(|&i| t.num(i, c1))
+            .filter(|v| v.is_finite())
+            .fold(0.0f64, f64::max);
+        let star: Vec<(f64, f64, f64)> = series(cs)
+            .into_iter()
+            .filter(|p| p.1 <= 1.2 * top)
+            .collect();
+        let fig = Figure {
+            x_label: "inverse temperature λ".into(),
+            y_label: format!("load α ({} patterns)", kind.name()),
+            y_range: Some((0.0, 1.1 * top)),
+            legend: crate::plot::Legend::LowerRight,
+            curves: vec![
+                Curve {
+                    label: "α₁: typical pattern retrieved".into(),
+                    style: Style::Line,
+                    color: 0,
+                    points: series(c1),
+                },
+                Curve {
+                    label: "αc: all patterns (lower bound)".into(),
+                    style: Style::Dashed,
+                    color: 1,
+                    points: series(cc),
+                },
+                Curve {
+                    label: "condensation α*(λ), ρ = 1".into(),
+                    style: Style::Line,
+                    color: 2,
+                    points: star,
+                },
+            ],
+            ..Default::default()
+        };
+        out.extend(fig.render(&dir.join(format!("phase_diagram_{}", kind.name())))?);
+    }
+    Ok(out)
+}

@@ -1,0 +1,91 @@
+//! Tidy table of DAM simulation results: one row per point, the measurements of
+//! [`super::sim::SimSummary`] with the theory beside them (SPEC §11 `dam simulate` columns).
+
+use super::sim::{theory_phi, SimSummary, Start};
+use super::DamTheory;
+use crate::ensembles::EnsembleKind;
+use crate::error::Result;
+use crate::rem::RemPoint;
+use crate::stats::fmt_num as fmt;
+
+/// Column names, in order.
+pub const HEADER: [&str; 32] = [
+    "n",
+    "alpha",
+    "lambda",
+    "patterns",
+    "samples",
+    "delta0",
+    "delta0_err",
+    "p_retrieved",
+    "p_retrieved_err",
+    "steps",
+    "steps_err",
+    "p_retrieved_lo",
+    "p_retrieved_hi",
+    "converged",
+    "energy",
+    "energy_err",
+    "overlap",
+    "overlap_err",
+    "phi_emp",
+    "phi_emp_err",
+    "phi_theory",
+    "alpha_1_theory",
+    "cosine",
+    "r",
+    "m_c_theory",
+    "cos_c_theory",
+    "ensemble",
+    "eta",
+    "max_steps",
+    "xtol",
+    "threshold",
+    "seed",
+];
+
+/// One formatted row for a finished point.
+pub fn summary_row(kind: EnsembleKind, s: &SimSummary) -> Result<Vec<String>> {
+    let theory = DamTheory::new(kind.ensemble())?;
+    let p = &s.params;
+    let (alpha_1, _) = theory.alpha_1(p.lambda)?;
+    let (cosine, r) = match p.start {
+        Start::Pattern => (1.0, kind.ensemble().rho1()),
+        Start::Cosine { cosine, r } => (cosine, r),
+    };
+    let basin = theory.basin(RemPoint::new(p.alpha, p.lambda, r)?)?;
+    Ok(vec![
+        p.n.to_string(),
+        fmt(p.alpha),
+        fmt(p.lambda),
+        s.patterns.to_string(),
+        s.samples.to_string(),
+        fmt(s.delta0.mean),
+        fmt(s.delta0.se),
+        fmt(s.retrieved.p),
+        fmt(s.retrieved.err),
+        fmt(s.steps.mean),
+        fmt(s.steps.se),
+        fmt(s.retrieved.lo),
+        fmt(s.retrieved.hi),
+        fmt(s.converged),
+        fmt(s.energy.mean),
+        fmt(s.energy.se),
+        fmt(s.overlap.mean),
+        fmt(s.overlap.se),
+        fmt(s.phi_emp.mean),
+        fmt(s.phi_emp.se),
+        fmt(theory_phi(kind.sampler(), p)?),
+        fmt(alpha_1),
+        fmt(cosine),
+        fmt(r),
+        fmt(basin.m_c),
+        fmt(basin.cos_c),
+        kind.name().to_string(),
+        fmt(p.eta),
+        p.max_steps.to_string(),
+        fmt(p.xtol),
+        fmt(p.threshold),
+        p.seed.to_string(),
+    ])
+}

@@ -1,0 +1,332 @@
+//! `[dam_simulation]` studies: the simulation grid with the theory beside it (SPEC §3, §6,
+//! §10), crossings α_{1/2}(N) with their 1/N extrapolation, and the figure.
+
+use std::path::{Path, PathBuf};
+
+use crate::dam::sim::{extrapolate_crossings, samples_in_flight, simulate, SimParams, Start};
+use crate::dam::sim_table::{summary_row, HEADER};
+use crate::dam::DamTheory;
+use crate::error::{EngramError, Result};
+use crate::plot::{Curve, Figure, Points, Style, VLine};
+use crate::rem::RemPoint;
+use crate::stats::fmt_num as fmt;
+
+use super::config::{DamSimulationSection, XAxis, YAxis};
+use super::points::{run_points, PointStore, Schedule};
+use super::table::Table;
+use super::Progress;
+
+/// Columns of theory.csv of a DAM simulation study.
+pub const THEORY_HEADER: [&str; 7] = ["quantity", "n", "alpha", "lambda", "r", "value", "err"];
+
+/// Reduce a sweep for `--quick`: at most `k` values, first and last kept.
+pub fn thin(v: &[f64], k: usize) -> Vec<f64> {
+    if v.len() <= k {
+        return v.to_vec();
+    }
+    (0..k).map(|i| v[(i * (v.len() - 1)) / (k - 1)]).collect()
+}
+
+/// The grid of simulation points, in a fixed order (n outer, then α, λ, cosine).
+pub fn points(cfg: &DamSimulationSection, quick: bool) -> Result<(Vec<SimParams>, usize)> {
+    let kind = cfg.ensemble;
+    let r0 = cfg.r.map_or(kind.ensemble().rho1(), |r| r.0);
+    let starts: Vec<Start> = match &cfg.cosine {
+        None => vec![Start::Pattern],
+        Some(c) => {
+            let v = if quick {
+                thin(c.values(), 4)
+            } else {
+                c.values().to_vec()
+            };
+            v.into_iter()
+                .map(|cosine| Start::Cosine { cosine, r: r0 })
+                .collect()
+        }
+    };
+    let ns: Vec<f64> = if quick {
+        // the two first N, capped (16, 24) and kept distinct
+        cfg.n
+            .values()
+            .iter()
+            .take(2)
+            .enumerate()
+            .map(|(i, &n)| n.min(16.0 + 8.0 * i as f64))
+            .collect()
+    } else {
+        cfg.n.values().to_vec()
+    };
+    let alphas = if quick {
+        thin(cfg.alpha.values(), 4)
+    } else {
+        cfg.alpha.values().to_vec()
+    };
+    let lambdas = if quick {
+        thin(cfg.lambda.values(), 4)
+    } else {
+        cfg.lambda.values().to_vec()
+    };
+    let samples = if quick {
+        cfg.samples.0.min(8)
+    } else {
+        cfg.samples.0
+    };
+    let mut pts = Vec::new();
+    for &n in &ns {
+        for &alpha in &alphas {
+            for &lambda in &lambdas {
+                for &start in &starts {
+                    let p = SimParams {
+                        n: n as usize,
+                        alpha,
+                        lambda,
+                        eta: cfg.eta.0,
+                        max_steps: cfg.max_steps.0,
+                        xtol: cfg.xtol.0,
+                        threshold: cfg.threshold.0,
+                        start,
+                        seed: cfg.seed,
+                    };
+                    p.validate()?;
+                    samples_in_flight(&p, cfg.memory_gib.0 * 1024f64.powi(3), 1)?;
+                    pts.push(p);
+                }
+            }
+        }
+    }
+    Ok((pts, samples))
+}
+
+/// Run the simulation points (resumable, shardable) and write simulation.csv and theory.csv.
+/// Returns the files written (none for a shard).
+pub fn run(
+    cfg: &DamSimulationSection,
+    dir: &Path,
+    schedule: Schedule,
+    quick: bool,
+    progress: &Progress,
+) -> Result<Vec<PathBuf>> {
+    let (pts, samples) = points(cfg, quick)?;
+    let kind = cfg.ensemble;
+    let keys: Vec<String> = pts
+        .iter()
+        .map(|p| format!("{}|{p:?}|samples={samples}", kind.name()))
+        .collect();
+    let store = PointStore::new(dir)?;
+    progress.add((pts.len() * samples) as u64);
+    let memory = cfg.memory_gib.0 * 1024f64.powi(3);
+    let rows = run_points(&store, &keys, schedule, |k| {
+        let s = simulate(kind.sampler(), &pts[k], samples, memory, &|| progress.inc())?;
+        summary_row(kind, &s)
+    })?;
+    let Some(rows) = rows else {
+        return Ok(vec![]);
+    };
+    let sim = Table::new(&HEADER, rows);
+    let sim_path = dir.join("simulation.csv");
+    super::write_atomic(&sim_path, &sim.to_csv()?)?;
+    let theory = theory_table(cfg, &sim)?;
+    let th_path = dir.join("theory.csv");
+    super::write_atomic(&th_path, &theory.to_csv()?)?;
+    Ok(vec![sim_path, th_path])
+}
+
+/// theory.csv: α₁(λ) (x = alpha) with the simulated crossings and their extrapolation,
+/// λ_c(α) (x = lambda), or the basin edge cos_c(α, λ, r) (x = cosine).
+pub fn theory_table(cfg: &DamSimulationSection, sim: &Table) -> Result<Table> {
+    let kind = cfg.ensemble;
+    let theory = DamTheory::new(kind.ensemble())?;
+    let col = |name: &str| sim.col(name);
+    let (c_n, c_a, c_l, c_r) = (col("n")?, col("alpha")?, col("lambda")?, col("r")?);
+    let uniq = |c: usize| {
+        let mut v: Vec<f64> = (0..sim.rows.len()).map(|i| sim.num(i, c)).collect();
+        v.sort_by(f64::total_cmp);
+        v.dedup();
+        v
+    };
+    let mut rows = Vec::new();
+    match cfg.x_axis {
+        XAxis::Alpha => {
+            for &l in &uniq(c_l) {
+                let (a1, _) = theory.alpha_1(l)?;
+                rows.push(vec![
+                    "alpha_1".into(),
+                    String::new(),
+                    fmt(a1),
+                    fmt(l),
+                    String::new(),
+                    fmt(a1),
+                    "0".into(),
+                ]);
+                if cfg.crossing {
+                    let (c_p, c_e) = (col("p_retrieved")?, col("p_retrieved_err")?);
+                    let mut crossings = Vec::new();
+                    for &n in &uniq(c_n) {
+                        let mut curve: Vec<(f64, f64, f64)> = (0..sim.rows.len())
+                            .filter(|&i| sim.num(i, c_n) == n && sim.num(i, c_l) == l)
+                            .map(|i| (sim.num(i, c_a), sim.num(i, c_p), sim.num(i, c_e)))
+                            .collect();
+                        curve.sort_by(|x, y| x.0.total_cmp(&y.0));
+                        let a: Vec<f64> = curve.iter().map(|c| c.0).collect();
+                        let p: Vec<f64> = curve.iter().map(|c| c.1).collect();
+                        let e: Vec<f64> = curve.iter().map(|c| c.2).collect();
+                        if let Some((ac, err)) = crate::stats::crossing(&a, &p, &e, 0.5) {
+                            crossings.push((n as usize, ac, err));
+                            rows.push(vec![
+                                "alpha_half".into(),
+                                fmt(n),
+                                fmt(ac),
+                                fmt(l),
+                                String::new(),
+                                fmt(ac),
+                                fmt(err),
+                            ]);
+                        }
+                    }
+                    if let Some((ai, err)) = extrapolate_crossings(&crossings) {
+                        rows.push(vec![
+                            "alpha_half_extrapolated".into(),
+                            "inf".into(),
+                            fmt(ai),
+                            fmt(l),
+                            String::new(),
+                            fmt(ai),
+                            fmt(err),
+                        ]);
+                    }
+                }
+            }
+        }
+        XAxis::Lambda => {
+            for &a in &uniq(c_a) {
+                let lc = theory.lambda_c(a)?;
+                rows.push(vec![
+                    "lambda_c".into(),
+                    String::new(),
+                    fmt(a),
+                    fmt(lc),
+                    String::new(),
+                    fmt(lc),
+                    "0".into(),
+                ]);
+            }
+        }
+        XAxis::Cosine => {
+            for &a in &uniq(c_a) {
+                for &l in &uniq(c_l) {
+                    for &r in &uniq(c_r) {
+                        let b = theory.basin(RemPoint::new(a, l, r)?)?;
+                        rows.push(vec![
+                            "cos_c".into(),
+                            String::new(),
+                            fmt(a),
+                            fmt(l),
+                            fmt(r),
+                            fmt(b.cos_c),
+                            "0".into(),
+                        ]);
+                    }
+                }
+            }
+        }
+    }
+    Ok(Table::new(&THEORY_HEADER, rows))
+}
+
+/// Render the study's figure from its CSV files: `<y>_vs_<x>.{png,svg}` and the talk size.
+pub fn render(cfg: &DamSimulationSection, dir: &Path) -> Result<Vec<PathBuf>> {
+    let sim = Table::read(&dir.join("simulation.csv"))?;
+    let theory = Table::read(&dir.join("theory.csv"))?;
+    let (xcol, xlabel, xname) = match cfg.x_axis {
+        XAxis::Alpha => ("alpha", "load α", "alpha"),
+        XAxis::Lambda => ("lambda", "inverse temperature λ", "lambda"),
+        XAxis::Cosine => ("cosine", "initial cosine with ξ¹", "cosine"),
+    };
+    let (ycol, ecol, ylabel, yname) = match cfg.y {
+        YAxis::PRetrieved => (
+            "p_retrieved",
+            "p_retrieved_err",
+            "retrieval probability",
+            "p_retrieved",
+        ),
+        YAxis::Delta0 => ("delta0", "delta0_err", "mean Δ₀ = ‖x* − ξ¹‖²/N", "delta0"),
+    };
+    let (cx, cy, ce, cn) = (
+        sim.col(xcol)?,
+        sim.col(ycol)?,
+        sim.col(ecol)?,
+        sim.col("n")?,
+    );
+    // one curve per distinct combination of the non-axis parameters
+    let others: Vec<usize> = ["n", "alpha", "lambda", "cosine"]
+        .iter()
+        .filter(|c| **c != xcol)
+        .map(|c| sim.col(c))
+        .collect::<Result<_>>()?;
+    let mut groups: Vec<(Vec<String>, Points)> = Vec::new();
+    for i in 0..sim.rows.len() {
+        let key: Vec<String> = others.iter().map(|&c| sim.rows[i][c].clone()).collect();
+        let pt = (sim.num(i, cx), sim.num(i, cy), sim.num(i, ce));
+        match groups.iter_mut().find(|g| g.0 == key) {
+            Some(g) => g.1.push(pt),
+            None => groups.push((key, vec![pt])),
+        }
+    }
+    let varying: Vec<bool> = (0..others.len())
+        .map(|j| groups.iter().any(|g| g.0[j] != groups[0].0[j]))
+        .collect();
+    let names = ["N", "α", "λ", "cos"];
+    let other_names: Vec<&str> = ["n", "alpha", "lambda", "cosine"]
+        .iter()
+        .zip(names)
+        .filter(|(c, _)| **c != xcol)
+        .map(|(_, n)| n)
+        .collect();
+    let mut fig = Figure {
+        x_label: xlabel.into(),
+        y_label: ylabel.into(),
+        y_log: cfg.y == YAxis::Delta0 && groups.iter().flat_map(|g| &g.1).all(|p| p.1 > 0.0),
+        y_range: (cfg.y == YAxis::PRetrieved).then_some((-0.03, 1.03)),
+        legend: if cfg.x_axis == XAxis::Cosine {
+            crate::plot::Legend::LowerRight
+        } else {
+            crate::plot::Legend::UpperRight
+        },
+        ..Default::default()
+    };
+    for (gi, (key, mut pts)) in groups.into_iter().enumerate() {
+        pts.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let label: Vec<String> = key
+            .iter()
+            .enumerate()
+            .filter(|(j, _)| varying[*j] || (others[*j] == cn))
+            .map(|(j, v)| format!("{} = {v}", other_names[j]))
+            .collect();
+        fig.curves.push(Curve {
+            label: label.join(", "),
+            style: Style::Points,
+            color: gi,
+            points: pts,
+        });
+    }
+    let (tq, tv) = (theory.col("quantity")?, theory.col("value")?);
+    let mut color = 6; // black for theory lines
+    for i in 0..theory.rows.len() {
+        let q = theory.rows[i][tq].as_str();
+        let label = match q {
+            "alpha_1" => "α₁(λ), theory",
+            "alpha_half_extrapolated" => "α½(N → ∞), extrapolated",
+            "lambda_c" => "λc(α), theory",
+            "cos_c" => "one-step edge, theory",
+            _ => continue,
+        };
+        fig.vlines.push(VLine {
+            x: theory.num(i, tv),
+            label: label.into(),
+            color,
+        });
+        color = if color == 6 { 4 } else { color + 1 };
+    }
+    fig.render(&dir.join(format!("{yname}_vs_{xname}")))
+        .map_err(|e| EngramError::Io(e.to_string()))
+}

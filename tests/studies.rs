@@ -1,0 +1,361 @@
+//! Every shipped config runs at reduced size (`--quick`): CSV columns and row counts, figures
+//! that decode and are not blank, the manifest; resume, shards + merge, and `engram plot`.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn tmpdir(tag: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("engram-study-{tag}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn engram(args: &[&str]) -> (i32, String, String) {
+    let o = Command::new(env!("CARGO_BIN_EXE_engram"))
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        o.status.code().unwrap_or(-1),
+        String::from_utf8(o.stdout).unwrap(),
+        String::from_utf8(o.stderr).unwrap(),
+    )
+}
+
+fn config(name: &str) -> String {
+    format!("{}/configs/{name}.toml", env!("CARGO_MANIFEST_DIR"))
+}
+
+fn run_quick(name: &str, out: &Path, extra: &[&str]) -> PathBuf {
+    let cfg = config(name);
+    let mut args = vec![
+        "run",
+        cfg.as_str(),
+        "--quick",
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    let (code, _, err) = engram(&args);
+    assert_eq!(code, 0, "{name}: {err}");
+    out.join(name)
+}
+
+fn csv(path: &Path) -> (Vec<String>, Vec<Vec<String>>) {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let mut lines = text.lines();
+    let header = lines.next().unwrap().split(',').map(String::from).collect();
+    let rows = lines
+        .map(|l| l.split(',').map(String::from).collect())
+        .collect();
+    (header, rows)
+}
+
+fn has_columns(header: &[String], cols: &[&str]) {
+    for c in cols {
+        assert!(
+            header.iter().any(|h| h == c),
+            "missing column {c} in {header:?}"
+        );
+    }
+}
+
+/// The PNG decodes, has the expected size and is not blank: at least 2% of the pixels are
+/// not white and at least 3 distinct colours appear (axes, text, data).
+fn check_png(path: &Path, w: u32, h: u32) {
+    let img = image::open(path)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        .to_rgb8();
+    assert_eq!((img.width(), img.height()), (w, h), "{}", path.display());
+    let non_white = img.pixels().filter(|p| p.0 != [255, 255, 255]).count();
+    assert!(
+        non_white as f64 > 0.02 * (w * h) as f64,
+        "{} is nearly blank",
+        path.display()
+    );
+    let mut colours: Vec<[u8; 3]> = img.pixels().map(|p| p.0).collect();
+    colours.sort();
+    colours.dedup();
+    assert!(colours.len() >= 3, "{}", path.display());
+}
+
+fn check_figure(dir: &Path, stem: &str) {
+    check_png(&dir.join(format!("{stem}.png")), 1020, 765);
+    check_png(&dir.join(format!("{stem}_talk.png")), 1600, 1200);
+    let svg = std::fs::read_to_string(dir.join(format!("{stem}.svg"))).unwrap();
+    assert!(svg.starts_with("<svg") && svg.contains("</svg>") && svg.len() > 2000);
+}
+
+fn check_manifest(dir: &Path, quick: bool) {
+    let m: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("manifest.json")).unwrap()).unwrap();
+    assert!(m["engram_version"].is_string() && m["config"].is_string());
+    assert!(m["threads"].as_u64().unwrap() >= 1);
+    assert_eq!(m["quick"].as_bool(), Some(quick));
+    assert!(dir.join("config.toml").exists());
+    for f in std::fs::read_dir(dir).unwrap() {
+        assert!(!f.unwrap().file_name().to_string_lossy().contains(".tmp-"));
+    }
+}
+
+#[test]
+fn phase_diagram_config() {
+    let out = tmpdir("pd");
+    let dir = run_quick("phase_diagram", &out, &[]);
+    let (h, rows) = csv(&dir.join("theory.csv"));
+    has_columns(
+        &h,
+        &["ensemble", "lambda", "alpha_1", "alpha_c", "alpha_star"],
+    );
+    assert_eq!(rows.len(), 3 * 400);
+    for e in ["gaussian", "spherical", "binary"] {
+        check_figure(&dir, &format!("phase_diagram_{e}"));
+    }
+    check_manifest(&dir, true);
+}
+
+#[test]
+fn retrieval_config() {
+    let out = tmpdir("retrieval");
+    let dir = run_quick("retrieval", &out, &[]);
+    let (h, rows) = csv(&dir.join("simulation.csv"));
+    has_columns(
+        &h,
+        &[
+            "n",
+            "alpha",
+            "lambda",
+            "p_retrieved",
+            "p_retrieved_err",
+            "delta0",
+        ],
+    );
+    // quick: 2 N × 4 α × 1 λ
+    assert_eq!(rows.len(), 8);
+    let (h, rows) = csv(&dir.join("theory.csv"));
+    has_columns(&h, &["quantity", "value", "err"]);
+    assert_eq!(rows[0][0], "alpha_1");
+    assert!((rows[0][5].parse::<f64>().unwrap() - 0.255).abs() < 1e-12);
+    check_figure(&dir, "p_retrieved_vs_alpha");
+    check_manifest(&dir, true);
+}
+
+#[test]
+fn lm_protocol_config() {
+    let out = tmpdir("lm");
+    let dir = run_quick("lm_protocol", &out, &[]);
+    let (h, rows) = csv(&dir.join("simulation.csv"));
+    has_columns(&h, &["n", "lambda", "delta0", "delta0_err"]);
+    assert_eq!(rows.len(), 2 * 4);
+    let (_, th) = csv(&dir.join("theory.csv"));
+    assert_eq!(th[0][0], "lambda_c");
+    check_figure(&dir, "delta0_vs_lambda");
+}
+
+#[test]
+fn basins_config() {
+    let out = tmpdir("basins");
+    let dir = run_quick("basins", &out, &[]);
+    let (h, rows) = csv(&dir.join("simulation.csv"));
+    has_columns(&h, &["cosine", "p_retrieved", "cos_c_theory"]);
+    assert_eq!(rows.len(), 2 * 4);
+    let (_, th) = csv(&dir.join("theory.csv"));
+    // gaussian, α = 0.1, λ = 2 (condensed): cos_c = √(2α)
+    assert!((th[0][5].parse::<f64>().unwrap() - 0.2f64.sqrt()).abs() < 1e-9);
+    check_figure(&dir, "p_retrieved_vs_cosine");
+}
+
+#[test]
+fn idp_noise_config() {
+    let out = tmpdir("idpnoise");
+    let dir = run_quick("idp_noise", &out, &[]);
+    let (h, rows) = csv(&dir.join("theory.csv"));
+    has_columns(
+        &h,
+        &["saliency", "sigma", "m_star", "alpha_exist", "alpha_stab"],
+    );
+    assert_eq!(rows.len(), 2 * 121);
+    let (h, rows) = csv(&dir.join("simulation.csv"));
+    has_columns(
+        &h,
+        &[
+            "saliency",
+            "sigma",
+            "overlap",
+            "overlap_err",
+            "m_star_theory",
+        ],
+    );
+    assert_eq!(rows.len(), 2 * 3);
+    check_figure(&dir, "m_star_vs_sigma");
+    check_figure(&dir, "alpha_exist_vs_sigma");
+}
+
+#[test]
+fn idp_sequence_config() {
+    let out = tmpdir("idpseq");
+    let dir = run_quick("idp_sequence", &out, &[]);
+    let (h, rows) = csv(&dir.join("theory.csv"));
+    has_columns(&h, &["kappa", "z0", "regime", "n_retrieved", "z_minus"]);
+    assert_eq!(rows.len(), 96 * 76);
+    let (h, rows) = csv(&dir.join("simulation.csv"));
+    has_columns(
+        &h,
+        &["kappa", "tau", "n", "z", "dwell", "z_map", "collapsed"],
+    );
+    assert!(rows.len() >= 4, "{rows:?}");
+    check_figure(&dir, "phase_kappa_z0");
+    check_figure(&dir, "switch_saliency");
+    check_figure(&dir, "dwell_time");
+}
+
+/// An interrupted study resumed with --resume reuses finished points (a marked point file is
+/// taken as is) and recomputes the missing ones, identical to a fresh run.
+#[test]
+fn resume_reuses_finished_points() {
+    let out = tmpdir("resume");
+    let dir = run_quick("basins", &out, &[]);
+    let fresh = std::fs::read_to_string(dir.join("simulation.csv")).unwrap();
+    let points = dir.join(".points");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&points)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    assert_eq!(files.len(), 8);
+    // "interrupt": lose two points and the assembled CSV; mark one kept point
+    std::fs::remove_file(&files[1]).unwrap();
+    std::fs::remove_file(&files[6]).unwrap();
+    std::fs::remove_file(dir.join("simulation.csv")).unwrap();
+    let text = std::fs::read_to_string(&files[0]).unwrap();
+    let (key, row) = text.split_once('\n').unwrap();
+    let marked = row.replacen("gaussian", "gaussian-marked", 1);
+    std::fs::write(&files[0], format!("{key}\n{marked}")).unwrap();
+    run_quick("basins", &out, &["--resume"]);
+    let resumed = std::fs::read_to_string(dir.join("simulation.csv")).unwrap();
+    assert!(
+        resumed.contains("gaussian-marked"),
+        "finished point not reused"
+    );
+    assert_eq!(resumed.replace("gaussian-marked", "gaussian"), fresh);
+    // without --resume every point is recomputed
+    run_quick("basins", &out, &[]);
+    assert_eq!(
+        std::fs::read_to_string(dir.join("simulation.csv")).unwrap(),
+        fresh
+    );
+}
+
+/// Shards 0/2 and 1/2 in separate directories, merged, equal the unsharded run byte for byte;
+/// a merge with a shard missing fails naming the missing point.
+#[test]
+fn shards_merge_to_the_full_run() {
+    let full = tmpdir("full");
+    let dir = run_quick("retrieval", &full, &[]);
+    let want = std::fs::read_to_string(dir.join("simulation.csv")).unwrap();
+    let a = tmpdir("shard-a");
+    let b = tmpdir("shard-b");
+    let da = run_quick("retrieval", &a, &["--shard", "0/2"]);
+    assert!(!da.join("simulation.csv").exists());
+    assert!(da.join("shard-0-of-2.done").exists());
+    let (code, _, err) = engram(&["merge", da.to_str().unwrap()]);
+    assert_ne!(code, 0);
+    assert!(err.contains("missing") && err.contains("shard"), "{err}");
+    let db = run_quick("retrieval", &b, &["--shard", "1/2"]);
+    let (code, _, err) = engram(&["merge", da.to_str().unwrap(), db.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        std::fs::read_to_string(da.join("simulation.csv")).unwrap(),
+        want
+    );
+    check_figure(&da, "p_retrieved_vs_alpha");
+    let (code, _, err) = engram(&["run", &config("retrieval"), "--shard", "2/2"]);
+    assert_ne!(code, 0);
+    assert!(err.contains("shard"), "{err}");
+}
+
+/// `engram plot` re-renders figures from the CSV files without recomputing.
+#[test]
+fn plot_rerenders_from_csv() {
+    let out = tmpdir("plot");
+    let dir = run_quick("idp_noise", &out, &[]);
+    let csv_before = std::fs::read(dir.join("simulation.csv")).unwrap();
+    std::fs::remove_file(dir.join("m_star_vs_sigma.png")).unwrap();
+    let (code, stdout, err) = engram(&["plot", dir.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    assert!(stdout.contains("m_star_vs_sigma.png"));
+    check_figure(&dir, "m_star_vs_sigma");
+    assert_eq!(
+        std::fs::read(dir.join("simulation.csv")).unwrap(),
+        csv_before
+    );
+}
+
+fn bad(tag: &str, text: &str) -> String {
+    let dir = tmpdir(tag);
+    let path = dir.join("bad.toml");
+    std::fs::write(&path, text).unwrap();
+    let (code, _, err) = engram(&[
+        "run",
+        path.to_str().unwrap(),
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
+    assert_ne!(code, 0);
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    assert!(err.contains("bad.toml"), "{err}");
+    err
+}
+
+const DAM: &str = "[study]\nname = \"t\"\n\n[dam_simulation]\nensemble = \"gaussian\"\nn = 20\nalpha = 0.1\nlambda = 0.5\nx_axis = \"alpha\"\n";
+
+/// Config errors of the new sections: file, line and key in one line.
+#[test]
+fn bad_study_configs() {
+    let e = bad("samples", &format!("{DAM}samples = 0\n"));
+    assert!(
+        e.contains("bad.toml:10") && e.contains("samples") && e.contains(">= 1"),
+        "{e}"
+    );
+    let e = bad("samples-type", &format!("{DAM}samples = \"many\"\n"));
+    assert!(e.contains("bad.toml:10") && e.contains("samples"), "{e}");
+    let e = bad(
+        "n",
+        &format!("{DAM}samples = 5\nn = 2.5\n").replace("n = 20\n", ""),
+    );
+    assert!(e.contains("key 'n'") && e.contains("whole number"), "{e}");
+    let e = bad(
+        "axis",
+        &format!("{DAM}samples = 5\n").replace("\"alpha\"", "\"beta\""),
+    );
+    assert!(e.contains("bad.toml:9") && e.contains("x_axis"), "{e}");
+    let e = bad(
+        "crossing",
+        &format!("{DAM}samples = 5\ncrossing = true\n")
+            .replace("x_axis = \"alpha\"", "x_axis = \"lambda\""),
+    );
+    assert!(e.contains("crossing"), "{e}");
+    let e = bad("cos", &format!("{DAM}samples = 5\ncosine = \"0.5,1.5\"\n"));
+    assert!(e.contains("bad.toml:11") && e.contains("cosine"), "{e}");
+    let e = bad(
+        "two",
+        &format!("{DAM}samples = 5\n\n[phase_diagram]\nensembles = [\"gaussian\"]\nlambda = 1\n"),
+    );
+    assert!(e.contains("exactly one"), "{e}");
+    let e = bad(
+        "idp",
+        "[study]\nname = \"t\"\n\n[idp_noise]\nactivation = \"relu\"\ngain = 10\nsaliency = 1\nsigma = 0\n",
+    );
+    assert!(e.contains("bad.toml:5") && e.contains("relu"), "{e}");
+    let e = bad(
+        "idp-sigma",
+        "[study]\nname = \"t\"\n\n[idp_noise]\nactivation = \"tanh\"\ngain = 10\nsaliency = 1\nsigma = \"-1,0\"\n",
+    );
+    assert!(e.contains("bad.toml:8") && e.contains("sigma"), "{e}");
+    let e = bad(
+        "idp-pow2",
+        "[study]\nname = \"t\"\n\n[idp_noise]\nactivation = \"tanh\"\ngain = 10\nsaliency = 1\nsigma = 0\n\n[idp_noise.simulate]\nn = 1000\np = 3\nsigma = 0.5\nt_max = 10\nt_burn = 5\ntrials = 2\n",
+    );
+    assert!(e.contains("power of two"), "{e}");
+}
