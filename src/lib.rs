@@ -33,6 +33,7 @@ pub mod dam;
 pub mod ensembles;
 pub mod error;
 pub mod idp;
+pub mod kh;
 pub mod numerics;
 pub mod plot;
 pub mod rem;

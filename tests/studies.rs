@@ -61,8 +61,9 @@ fn has_columns(header: &[String], cols: &[&str]) {
     }
 }
 
-/// The PNG decodes, has the expected size and is not blank: at least 2% of the pixels are
-/// not white and at least 3 distinct colours appear (axes, text, data).
+/// The PNG decodes, has the expected size and is not blank: at least 0.5% of the pixels are
+/// not white, at least 3 distinct colours appear, and data are drawn (≥ 200 pixels in the
+/// colours of the plotting palette, which axes and text never use).
 fn check_png(path: &Path, w: u32, h: u32) {
     let img = image::open(path)
         .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
@@ -70,8 +71,21 @@ fn check_png(path: &Path, w: u32, h: u32) {
     assert_eq!((img.width(), img.height()), (w, h), "{}", path.display());
     let non_white = img.pixels().filter(|p| p.0 != [255, 255, 255]).count();
     assert!(
-        non_white as f64 > 0.02 * (w * h) as f64,
+        non_white as f64 > 0.005 * (w * h) as f64,
         "{} is nearly blank",
+        path.display()
+    );
+    let data = img
+        .pixels()
+        .filter(|p| {
+            engram::plot::PALETTE[..6]
+                .iter()
+                .any(|c| p.0 == [c.0, c.1, c.2])
+        })
+        .count();
+    assert!(
+        data >= 200,
+        "{}: no data drawn ({data} pixels)",
         path.display()
     );
     let mut colours: Vec<[u8; 3]> = img.pixels().map(|p| p.0).collect();

@@ -3,6 +3,7 @@
 
 mod dam;
 mod idp;
+mod kh;
 mod run;
 mod simulate;
 
@@ -44,6 +45,14 @@ pub enum Command {
     /// sequential-retrieval map, and its N-neuron simulation (SPEC §8).
     #[command(subcommand)]
     Idp(idp::IdpCommand),
+    /// Binary networks with F-interactions: classic Hopfield (RS theory, α_c = 0.138),
+    /// polynomial and exponential DAMs, exact asynchronous dynamics (SPEC §9).
+    #[command(subcommand)]
+    HopfieldClassic(kh::HopfieldCommand),
+    /// Diffusion models on a finite pattern set: reverse SDE with the exact score and the
+    /// DAM / REM correspondence (SPEC §9).
+    #[command(subcommand)]
+    Diffusion(kh::DiffusionCommand),
 }
 
 /// Execute a parsed command line; CSV goes to `out`.
@@ -63,5 +72,7 @@ pub fn execute(cli: Cli, out: &mut dyn std::io::Write) -> anyhow::Result<()> {
         Command::Plot(args) => run::plot(args, out),
         Command::Dam(cmd) => dam::run(cmd, out),
         Command::Idp(cmd) => idp::run(cmd, out),
+        Command::HopfieldClassic(cmd) => kh::run_hopfield(cmd, out),
+        Command::Diffusion(cmd) => kh::run_diffusion(cmd, out),
     }
 }

@@ -173,6 +173,25 @@ fn register_fonts() {
     });
 }
 
+/// Tick label: up to 3 significant digits in plain notation for 1e-3 ≤ |v| < 1e4, else
+/// scientific with one significant digit (log axes span decades).
+fn tick(v: &f64) -> String {
+    let a = v.abs();
+    if a == 0.0 {
+        "0".into()
+    } else if (1e-3..1e4).contains(&a) {
+        let digits = (2 - a.log10().floor() as i32).clamp(0, 6) as usize;
+        let s = format!("{v:.digits$}");
+        if s.contains('.') {
+            s.trim_end_matches('0').trim_end_matches('.').to_string()
+        } else {
+            s
+        }
+    } else {
+        format!("{v:.0e}")
+    }
+}
+
 fn plot_err(path: &Path, e: impl std::fmt::Display) -> EngramError {
     EngramError::Io(format!("cannot render {}: {e}", path.display()))
 }
@@ -320,6 +339,8 @@ impl Figure {
             .label_style(tick_font.clone())
             .x_labels(6)
             .y_labels(6)
+            .x_label_formatter(&tick)
+            .y_label_formatter(&tick)
             .axis_style(BLACK.stroke_width(2))
             .draw()
             .map_err(|e| err(&e))?;

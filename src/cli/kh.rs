@@ -1,0 +1,315 @@
+//! `engram hopfield-classic ...`, `engram diffusion ...`: SPEC §9.
+
+use clap::Subcommand;
+use rayon::prelude::*;
+
+use engram::kh::diffusion::{reverse_sde, spherical_patterns};
+use engram::kh::hopfield::{rs_alpha_c, rs_overlap, run_async, AsyncParams, Interaction};
+use engram::sweep::ParamList;
+
+use super::dam::{fmt, write_csv};
+
+/// `engram hopfield-classic ...`: binary networks with F-interactions (SPEC §9, model A).
+#[derive(Debug, Subcommand)]
+pub enum HopfieldCommand {
+    /// Zero-temperature replica-symmetric theory of the Hopfield network (F = x²): retrieval
+    /// overlap m(α) (empty above α_c) and α_c ≈ 0.138.
+    ///
+    /// Columns: alpha,m_rs,alpha_c,m_at_alpha_c
+    Theory {
+        /// Load α = P/N > 0 (list or range).
+        #[arg(long, value_name = "A", allow_hyphen_values = true)]
+        alpha: ParamList,
+    },
+    /// Asynchronous zero-temperature dynamics (exact energy-descent step, incremental overlaps)
+    /// from ξ¹ with a fraction ρ of flipped spins. P = round(αN) for powers, round(e^{αN})
+    /// for --interaction exp.
+    ///
+    /// Columns: n,alpha,patterns,samples,overlap,overlap_err,p_retrieved,sweeps,m_rs,interaction,flip
+    Simulate {
+        /// Spins N (list or range).
+        #[arg(long, value_name = "N", allow_hyphen_values = true)]
+        n: ParamList,
+        /// Load α (list or range).
+        #[arg(long, value_name = "A", allow_hyphen_values = true)]
+        alpha: ParamList,
+        /// Samples per point.
+        #[arg(long)]
+        samples: usize,
+        /// Interaction F: 2 (Hebbian), 3, 4, ... (xⁿ) or exp.
+        #[arg(long, default_value = "2")]
+        interaction: String,
+        /// Initial Hamming distance fraction ρ ∈ [0, 0.5].
+        #[arg(long, default_value_t = 0.0, allow_hyphen_values = true)]
+        flip: f64,
+        /// Maximum sweeps (1: one-step retrieval).
+        #[arg(long, default_value_t = 100)]
+        max_sweeps: usize,
+        /// Seed.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
+}
+
+/// `engram diffusion ...`: diffusion models on a finite pattern set (SPEC §9 [AMB]).
+#[derive(Debug, Subcommand)]
+pub enum DiffusionCommand {
+    /// Reverse VE SDE with the exact score (σ = 1, s² = t) on spherical pattern sets of
+    /// P = round(e^{αN}) patterns: fraction of trajectories ending on a training pattern
+    /// (Δ < 0.01) and the median s² at which one pattern first takes half the posterior weight,
+    /// beside 1/λ_max(C) (symmetry breaking, β λ_max = 1) and the REM basin prediction of the
+    /// condensation s² (TENTATIVE, SPEC §9: largest s² with λ > φ(α, λ, 1 + s²), λ = 1/s²).
+    ///
+    /// Columns: n,alpha,patterns,samples,p_memorised,p_memorised_err,s2_condensed_median,s2_symmetry_breaking,s2_rem_tentative
+    Reverse {
+        /// Dimension N (list or range).
+        #[arg(long, value_name = "N", allow_hyphen_values = true)]
+        n: ParamList,
+        /// Load α > 0 (list or range).
+        #[arg(long, value_name = "A", allow_hyphen_values = true)]
+        alpha: ParamList,
+        /// Trajectories (each on its own pattern set).
+        #[arg(long)]
+        samples: usize,
+        /// Start time t_max (= s²).
+        #[arg(long, default_value_t = 20.0, allow_hyphen_values = true)]
+        t_max: f64,
+        /// End time t_min.
+        #[arg(long, default_value_t = 1e-3, allow_hyphen_values = true)]
+        t_min: f64,
+        /// Euler–Maruyama steps (geometric in t).
+        #[arg(long, default_value_t = 400)]
+        steps: usize,
+        /// Seed.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
+}
+
+fn interaction(s: &str) -> anyhow::Result<Interaction> {
+    if s == "exp" {
+        return Ok(Interaction::Exp);
+    }
+    let n: u32 = s.parse().map_err(|_| {
+        anyhow::anyhow!("invalid interaction = {s}: expected a power n >= 2 or exp")
+    })?;
+    Ok(Interaction::power(n)?)
+}
+
+pub fn run_hopfield(cmd: HopfieldCommand, out: &mut dyn std::io::Write) -> anyhow::Result<()> {
+    match cmd {
+        HopfieldCommand::Theory { alpha } => {
+            let (ac, mc, _) = rs_alpha_c();
+            let mut rows = Vec::new();
+            for &a in alpha.values() {
+                let m = rs_overlap(a)?;
+                rows.push(vec![fmt(a), m.map_or(String::new(), fmt), fmt(ac), fmt(mc)]);
+            }
+            write_csv(out, &["alpha", "m_rs", "alpha_c", "m_at_alpha_c"], rows)
+        }
+        HopfieldCommand::Simulate {
+            n,
+            alpha,
+            samples,
+            interaction: inter,
+            flip,
+            max_sweeps,
+            seed,
+        } => {
+            let f = interaction(&inter)?;
+            if samples == 0 {
+                anyhow::bail!("invalid samples = 0: expected a whole number >= 1");
+            }
+            if max_sweeps == 0 {
+                anyhow::bail!("invalid max_sweeps = 0: expected a whole number >= 1");
+            }
+            let mut rows = Vec::new();
+            let pb = super::simulate::progress_bar(
+                (n.values().len() * alpha.values().len() * samples) as u64,
+            );
+            for &nv in n.values() {
+                if nv.fract() != 0.0 || nv < 2.0 {
+                    anyhow::bail!("invalid n = {nv}: expected a whole number >= 2");
+                }
+                let nn = nv as usize;
+                for &a in alpha.values() {
+                    engram::error::positive("alpha", a)?;
+                    let p = match f {
+                        Interaction::Exp => (a * nv).exp().round(),
+                        _ => (a * nv).round(),
+                    };
+                    if !(1.0..=1e7).contains(&p) {
+                        anyhow::bail!(
+                            "invalid alpha = {a} at N = {nn}: P = {p} patterns, expected 1..=1e7"
+                        );
+                    }
+                    let params = AsyncParams {
+                        n: nn,
+                        p: p as usize,
+                        interaction: f,
+                        flip_fraction: flip,
+                        max_sweeps,
+                        seed,
+                    };
+                    let res = (0..samples as u64)
+                        .into_par_iter()
+                        .map(|s| {
+                            let r = run_async(&params, s);
+                            pb.inc(1);
+                            r
+                        })
+                        .collect::<engram::Result<Vec<_>>>()?;
+                    let ov: Vec<f64> = res.iter().map(|r| r.overlap).collect();
+                    let m = engram::stats::mean_se(&ov);
+                    let pr = ov.iter().filter(|&&o| o > 0.9).count() as f64 / samples as f64;
+                    let sw = res.iter().map(|r| r.sweeps as f64).sum::<f64>() / samples as f64;
+                    let m_rs = if f == Interaction::Power(2) {
+                        rs_overlap(a)?
+                    } else {
+                        None
+                    };
+                    rows.push(vec![
+                        nn.to_string(),
+                        fmt(a),
+                        (p as usize).to_string(),
+                        samples.to_string(),
+                        fmt(m.mean),
+                        fmt(m.se),
+                        fmt(pr),
+                        fmt(sw),
+                        m_rs.map_or(String::new(), fmt),
+                        inter.clone(),
+                        fmt(flip),
+                    ]);
+                }
+            }
+            pb.finish_and_clear();
+            write_csv(
+                out,
+                &[
+                    "n",
+                    "alpha",
+                    "patterns",
+                    "samples",
+                    "overlap",
+                    "overlap_err",
+                    "p_retrieved",
+                    "sweeps",
+                    "m_rs",
+                    "interaction",
+                    "flip",
+                ],
+                rows,
+            )
+        }
+    }
+}
+
+/// REM basin prediction (tentative) of the condensation s²: the largest s² with
+/// λ·1 > φ(α, λ, r), λ = 1/s², r = 1 + s² (spherical patterns, a typical noisy start).
+fn s2_rem(alpha: f64) -> anyhow::Result<Option<f64>> {
+    use engram::ensembles::Spherical;
+    use engram::rem::{phi, RemPoint};
+    let g = |s2: f64| -> anyhow::Result<f64> {
+        let l = 1.0 / s2;
+        Ok(l - phi(&Spherical, RemPoint::new(alpha, l, 1.0 + s2)?)?.0)
+    };
+    // scan s² downwards from 100 on a geometric grid
+    let mut hi = 100.0f64;
+    if g(hi)? > 0.0 {
+        return Ok(Some(hi));
+    }
+    while hi > 1e-6 {
+        let lo = hi / 1.5;
+        if g(lo)? > 0.0 {
+            // bisection
+            let (mut a, mut b) = (lo, hi);
+            for _ in 0..60 {
+                let m = 0.5 * (a + b);
+                if g(m)? > 0.0 {
+                    a = m;
+                } else {
+                    b = m;
+                }
+            }
+            return Ok(Some(0.5 * (a + b)));
+        }
+        hi = lo;
+    }
+    Ok(None)
+}
+
+pub fn run_diffusion(cmd: DiffusionCommand, out: &mut dyn std::io::Write) -> anyhow::Result<()> {
+    match cmd {
+        DiffusionCommand::Reverse {
+            n,
+            alpha,
+            samples,
+            t_max,
+            t_min,
+            steps,
+            seed,
+        } => {
+            if samples == 0 {
+                anyhow::bail!("invalid samples = 0: expected a whole number >= 1");
+            }
+            let mut rows = Vec::new();
+            for &nv in n.values() {
+                if nv.fract() != 0.0 || nv < 2.0 {
+                    anyhow::bail!("invalid n = {nv}: expected a whole number >= 2");
+                }
+                let nn = nv as usize;
+                for &a in alpha.values() {
+                    engram::error::positive("alpha", a)?;
+                    let p = (a * nv).exp().round().max(1.0);
+                    if p > 1e6 {
+                        anyhow::bail!("invalid alpha = {a} at N = {nn}: P = {p:.3e} patterns, expected <= 1e6");
+                    }
+                    let res = (0..samples as u64)
+                        .into_par_iter()
+                        .map(|s| -> engram::Result<(f64, f64, f64)> {
+                            let set = spherical_patterns(nn, p as usize, seed, s)?;
+                            let mut rng = engram::ensembles::sample_rng(seed ^ 0x5eed, s);
+                            let o = reverse_sde(&set, t_max, t_min, steps, &mut rng)?;
+                            Ok((o.delta_min, o.s2_condensed, set.cov_lambda_max()))
+                        })
+                        .collect::<engram::Result<Vec<_>>>()?;
+                    let mem = engram::stats::wilson(
+                        res.iter().filter(|r| r.0 < 0.01).count(),
+                        samples,
+                        1.0,
+                    );
+                    let mut s2c: Vec<f64> = res.iter().map(|r| r.1).collect();
+                    s2c.sort_by(f64::total_cmp);
+                    let lm = res.iter().map(|r| r.2).sum::<f64>() / samples as f64;
+                    rows.push(vec![
+                        nn.to_string(),
+                        fmt(a),
+                        (p as usize).to_string(),
+                        samples.to_string(),
+                        fmt(mem.p),
+                        fmt(mem.err),
+                        fmt(s2c[samples / 2]),
+                        fmt(lm),
+                        s2_rem(a)?.map_or(String::new(), fmt),
+                    ]);
+                }
+            }
+            write_csv(
+                out,
+                &[
+                    "n",
+                    "alpha",
+                    "patterns",
+                    "samples",
+                    "p_memorised",
+                    "p_memorised_err",
+                    "s2_condensed_median",
+                    "s2_symmetry_breaking",
+                    "s2_rem_tentative",
+                ],
+                rows,
+            )
+        }
+    }
+}

@@ -1,0 +1,231 @@
+//! Diffusion models on a finite pattern set (SPEC §9 [AMB]; derived, checked numerically).
+//!
+//! Data (1/P)Σ_μ δ(x − ξ^μ), variance-exploding forward process with s² = σ²t:
+//! p_t(x) = (1/P) Σ_μ N(x; ξ^μ, s²I). With β = 1/s² and w = softmax_μ(β ξ^μ·x − β‖ξ^μ‖²/2):
+//! score ∇log p_t = (Σ_μ w_μ ξ^μ − x)/s², denoiser E[ξ | x] = Σ_μ w_μ ξ^μ (one attention update
+//! at λ = β for equal norms), and −s² log p_t(x) = E_DAM(x; λ = 1/s²) + const (equal norms).
+//! The reverse SDE dx = −σ² ∇log p_t(x) dt + σ dW̄ (integrated backwards in t with the exact
+//! score) ends on a training pattern (memorisation) or between them.
+
+use rand::{Rng, RngExt};
+use rand_distr::StandardNormal;
+
+use crate::ensembles::sample_rng;
+use crate::error::{positive, EngramError, Result};
+
+/// A finite pattern set (row-major P × N).
+#[derive(Debug, Clone)]
+pub struct PatternSet {
+    /// Patterns.
+    pub xi: Vec<f64>,
+    /// Dimension N.
+    pub n: usize,
+    /// Squared norms ‖ξ^μ‖².
+    pub norms2: Vec<f64>,
+}
+
+impl PatternSet {
+    /// Wrap row-major patterns. Domain: N ≥ 1, at least one pattern.
+    pub fn new(xi: Vec<f64>, n: usize) -> Result<Self> {
+        if n == 0 || xi.is_empty() || xi.len() % n != 0 {
+            return Err(EngramError::InvalidParameter {
+                name: "patterns",
+                value: format!("{} entries for N = {n}", xi.len()),
+                allowed: "P × N entries with P >= 1",
+            });
+        }
+        let norms2 = xi
+            .chunks(n)
+            .map(|r| r.iter().map(|v| v * v).sum())
+            .collect();
+        Ok(PatternSet { xi, n, norms2 })
+    }
+
+    /// Number of patterns.
+    pub fn p(&self) -> usize {
+        self.xi.len() / self.n
+    }
+
+    /// Logits β ξ^μ·x − β‖ξ^μ‖²/2 and their log-sum-exp.
+    fn logits(&self, x: &[f64], beta: f64) -> (Vec<f64>, f64) {
+        let l: Vec<f64> = self
+            .xi
+            .chunks(self.n)
+            .zip(&self.norms2)
+            .map(|(r, &q)| beta * (r.iter().zip(x).map(|(a, b)| a * b).sum::<f64>() - 0.5 * q))
+            .collect();
+        let m = l.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+        let lse = m + l.iter().map(|v| (v - m).exp()).sum::<f64>().ln();
+        (l, lse)
+    }
+
+    /// Posterior weights w_μ(x) at noise variance s² (β = 1/s²).
+    pub fn weights(&self, x: &[f64], s2: f64) -> Vec<f64> {
+        let (l, lse) = self.logits(x, 1.0 / s2);
+        l.iter().map(|v| (v - lse).exp()).collect()
+    }
+
+    /// log p_t(x) = log (1/P) Σ_μ N(x; ξ^μ, s²I) (log-sum-exp).
+    pub fn log_density(&self, x: &[f64], s2: f64) -> f64 {
+        let beta = 1.0 / s2;
+        let (_, lse) = self.logits(x, beta);
+        let x2: f64 = x.iter().map(|v| v * v).sum();
+        lse - 0.5 * beta * x2
+            - (self.p() as f64).ln()
+            - 0.5 * self.n as f64 * (2.0 * std::f64::consts::PI * s2).ln()
+    }
+
+    /// Exact denoiser E[ξ | x] = Σ_μ w_μ ξ^μ.
+    pub fn denoise(&self, x: &[f64], s2: f64, out: &mut [f64]) {
+        let w = self.weights(x, s2);
+        out.fill(0.0);
+        for (r, &wm) in self.xi.chunks(self.n).zip(&w) {
+            for (o, &v) in out.iter_mut().zip(r) {
+                *o += wm * v;
+            }
+        }
+    }
+
+    /// Exact score ∇log p_t(x) = (E[ξ|x] − x)/s².
+    pub fn score(&self, x: &[f64], s2: f64, out: &mut [f64]) {
+        self.denoise(x, s2, out);
+        for (o, &v) in out.iter_mut().zip(x) {
+            *o = (*o - v) / s2;
+        }
+    }
+
+    /// The §1 energy at inverse temperature λ: −(1/λ) log Σ_μ e^{λ ξ^μ·x} + ½‖x‖².
+    pub fn dam_energy(&self, x: &[f64], lambda: f64) -> f64 {
+        let l: Vec<f64> = self
+            .xi
+            .chunks(self.n)
+            .map(|r| lambda * r.iter().zip(x).map(|(a, b)| a * b).sum::<f64>())
+            .collect();
+        let m = l.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+        let lse = m + l.iter().map(|v| (v - m).exp()).sum::<f64>().ln();
+        -lse / lambda + 0.5 * x.iter().map(|v| v * v).sum::<f64>()
+    }
+
+    /// Largest eigenvalue of the pattern covariance C = (1/P)Σ(ξ − ξ̄)(ξ − ξ̄)ᵀ (power
+    /// iteration on the P × P Gram form; exact to 1e-10 relative).
+    pub fn cov_lambda_max(&self) -> f64 {
+        let (p, n) = (self.p(), self.n);
+        let mut mean = vec![0.0; n];
+        for r in self.xi.chunks(n) {
+            for (m, &v) in mean.iter_mut().zip(r) {
+                *m += v / p as f64;
+            }
+        }
+        let centred: Vec<f64> = self
+            .xi
+            .chunks(n)
+            .flat_map(|r| r.iter().zip(&mean).map(|(a, b)| a - b).collect::<Vec<_>>())
+            .collect();
+        let mut u = vec![1.0; n];
+        let mut lam = 0.0;
+        for _ in 0..10_000 {
+            // C u = (1/P) Σ_μ c_μ (c_μ·u)
+            let mut cu = vec![0.0; n];
+            for r in centred.chunks(n) {
+                let d: f64 = r.iter().zip(&u).map(|(a, b)| a * b).sum::<f64>() / p as f64;
+                for (o, &v) in cu.iter_mut().zip(r) {
+                    *o += d * v;
+                }
+            }
+            let norm = cu.iter().map(|v| v * v).sum::<f64>().sqrt();
+            if norm == 0.0 {
+                return 0.0;
+            }
+            let new = norm / u.iter().map(|v| v * v).sum::<f64>().sqrt();
+            u = cu.iter().map(|v| v / norm).collect();
+            if (new - lam).abs() <= 1e-13 * new {
+                return new;
+            }
+            lam = new;
+        }
+        lam
+    }
+}
+
+/// Spherical patterns (norm √N) for sample `sample` of `seed`: P × N row-major.
+pub fn spherical_patterns(n: usize, p: usize, seed: u64, sample: u64) -> Result<PatternSet> {
+    let mut rng = sample_rng(seed, sample);
+    let mut xi = Vec::with_capacity(n * p);
+    for _ in 0..p {
+        let row: Vec<f64> = (0..n)
+            .map(|_| rng.sample::<f64, _>(StandardNormal))
+            .collect();
+        let r = row.iter().map(|v| v * v).sum::<f64>().sqrt();
+        xi.extend(row.iter().map(|v| v * (n as f64).sqrt() / r));
+    }
+    PatternSet::new(xi, n)
+}
+
+/// Outcome of one reverse trajectory.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ReverseOutcome {
+    /// Δ = min_μ ‖x − ξ^μ‖²/N at the end.
+    pub delta_min: f64,
+    /// Largest posterior weight at the end.
+    pub w_max: f64,
+    /// s² at which the largest weight first exceeded 1/2 on the way down (0 if never).
+    pub s2_condensed: f64,
+}
+
+/// Reverse VE SDE with the exact score, σ = 1 (so s² = t), from t = t_max down to t_min in
+/// `steps` geometric steps (Euler–Maruyama in log-time). x(t_max) = a random training pattern
+/// plus √t_max noise (exact forward marginal).
+pub fn reverse_sde<R: Rng>(
+    set: &PatternSet,
+    t_max: f64,
+    t_min: f64,
+    steps: usize,
+    rng: &mut R,
+) -> Result<ReverseOutcome> {
+    positive("t_max", t_max)?;
+    positive("t_min", t_min)?;
+    if t_min >= t_max || steps == 0 {
+        return Err(EngramError::InvalidParameter {
+            name: "t_min",
+            value: t_min.to_string(),
+            allowed: "0 < t_min < t_max and steps >= 1",
+        });
+    }
+    let n = set.n;
+    let start = rng.random_range(0..set.p());
+    let mut x: Vec<f64> = set.xi[start * n..(start + 1) * n]
+        .iter()
+        .map(|&v| v + t_max.sqrt() * rng.sample::<f64, _>(StandardNormal))
+        .collect();
+    let mut score = vec![0.0; n];
+    let ratio = (t_min / t_max).powf(1.0 / steps as f64);
+    let mut t = t_max;
+    let mut s2_condensed = 0.0;
+    for _ in 0..steps {
+        let t_next = t * ratio;
+        let dt = t - t_next;
+        set.score(&x, t, &mut score);
+        let amp = dt.sqrt();
+        for (xi, &sc) in x.iter_mut().zip(&score) {
+            *xi += dt * sc + amp * rng.sample::<f64, _>(StandardNormal);
+        }
+        t = t_next;
+        if s2_condensed == 0.0 {
+            let w = set.weights(&x, t);
+            if w.iter().cloned().fold(0.0, f64::max) > 0.5 {
+                s2_condensed = t;
+            }
+        }
+    }
+    let w = set.weights(&x, t);
+    let delta_min = set
+        .xi
+        .chunks(n)
+        .map(|r| r.iter().zip(&x).map(|(a, b)| (a - b).powi(2)).sum::<f64>() / n as f64)
+        .fold(f64::INFINITY, f64::min);
+    Ok(ReverseOutcome {
+        delta_min,
+        w_max: w.iter().cloned().fold(0.0, f64::max),
+        s2_condensed,
+    })
+}

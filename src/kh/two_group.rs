@@ -1,0 +1,441 @@
+//! The Krotov–Hopfield two-group network (SPEC §9): feature neurons v (N_f), hidden neurons h
+//! (N_h), memories ξ (rows, N_h × N_f), Lagrangians L_v, L_h with g = ∇L_v, f = ∇L_h:
+//!
+//! ```text
+//! τ_f dv/dt = ξᵀ f(h) − v + I,     τ_h dh/dt = ξ g(v) − h
+//! E = [(v − I)·g − L_v] + [h·f − L_h] − fᵀ ξ g
+//! ```
+//!
+//! and the effective model after integrating out the hidden neurons (h = ξg):
+//! E_eff(v) = (v − I)·g − L_v − L_h(ξ g(v)), τ_f dv/dt = ξᵀ f(ξ g(v)) − v + I.
+//! Integration: classical RK4 at a fixed step (the full model is stiff when τ_h ≪ τ_f: the
+//! step must resolve τ_h).
+
+use crate::error::{positive, EngramError, Result};
+
+/// A Lagrangian: value, gradient (the activation) and Hessian-vector product.
+pub trait Lagrangian: Send + Sync {
+    /// L(x).
+    fn value(&self, x: &[f64]) -> f64;
+    /// ∇L(x) into `out`.
+    fn grad(&self, x: &[f64], out: &mut [f64]);
+    /// (∂²L(x)) u into `out`.
+    fn hess_vec(&self, x: &[f64], u: &[f64], out: &mut [f64]);
+    /// Name.
+    fn name(&self) -> String;
+}
+
+/// L = Σ|x_i| (g = sign x; Hessian 0 away from 0): model A's feature Lagrangian.
+#[derive(Debug, Clone, Copy)]
+pub struct SumAbs;
+/// L = ½‖x‖² (g = x): model B's feature Lagrangian, the classic hidden one.
+#[derive(Debug, Clone, Copy)]
+pub struct Quadratic;
+/// L = β⁻¹ log Σ_μ e^{βh_μ} (f = softmax(βh)): model B's hidden Lagrangian.
+#[derive(Debug, Clone, Copy)]
+pub struct LogSumExp {
+    /// β > 0.
+    pub beta: f64,
+}
+/// L = Σ ln cosh(βx)/β (g = tanh βx): the classic continuous feature Lagrangian.
+#[derive(Debug, Clone, Copy)]
+pub struct LnCosh {
+    /// Gain β > 0.
+    pub beta: f64,
+}
+/// L = ‖x‖ (g = x/‖x‖): model C's feature Lagrangian.
+#[derive(Debug, Clone, Copy)]
+pub struct Norm;
+/// L = Σ_μ F(h_μ) with F = xⁿ (n ≥ 2), rectified xⁿ, or eˣ (f = F').
+#[derive(Debug, Clone, Copy)]
+pub enum SumF {
+    /// F = xⁿ.
+    Power(u32),
+    /// F = xⁿ for x > 0 else 0.
+    RectifiedPower(u32),
+    /// F = eˣ.
+    Exp,
+}
+
+impl LogSumExp {
+    /// Validated β > 0 (the Hessian is PSD for β > 0).
+    pub fn new(beta: f64) -> Result<Self> {
+        Ok(LogSumExp {
+            beta: positive("beta", beta)?,
+        })
+    }
+}
+impl LnCosh {
+    /// Validated β > 0.
+    pub fn new(beta: f64) -> Result<Self> {
+        Ok(LnCosh {
+            beta: positive("beta", beta)?,
+        })
+    }
+}
+impl SumF {
+    /// Validated power n ≥ 2 (n odd: the Hessian n(n−1)xⁿ⁻² is not PSD for x < 0, so energy
+    /// descent needs the rectified form or even n).
+    pub fn power(n: u32) -> Result<Self> {
+        if n < 2 {
+            return Err(EngramError::InvalidParameter {
+                name: "n",
+                value: n.to_string(),
+                allowed: "a power n >= 2",
+            });
+        }
+        Ok(SumF::Power(n))
+    }
+}
+
+impl Lagrangian for SumAbs {
+    fn value(&self, x: &[f64]) -> f64 {
+        x.iter().map(|v| v.abs()).sum()
+    }
+    fn grad(&self, x: &[f64], out: &mut [f64]) {
+        for (o, &v) in out.iter_mut().zip(x) {
+            *o = if v > 0.0 {
+                1.0
+            } else if v < 0.0 {
+                -1.0
+            } else {
+                0.0
+            };
+        }
+    }
+    fn hess_vec(&self, _x: &[f64], _u: &[f64], out: &mut [f64]) {
+        out.fill(0.0);
+    }
+    fn name(&self) -> String {
+        "sum|v|".into()
+    }
+}
+
+impl Lagrangian for Quadratic {
+    fn value(&self, x: &[f64]) -> f64 {
+        0.5 * x.iter().map(|v| v * v).sum::<f64>()
+    }
+    fn grad(&self, x: &[f64], out: &mut [f64]) {
+        out.copy_from_slice(x);
+    }
+    fn hess_vec(&self, _x: &[f64], u: &[f64], out: &mut [f64]) {
+        out.copy_from_slice(u);
+    }
+    fn name(&self) -> String {
+        "quadratic".into()
+    }
+}
+
+impl Lagrangian for LogSumExp {
+    fn value(&self, x: &[f64]) -> f64 {
+        let m = x.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+        (self.beta * m
+            + x.iter()
+                .map(|v| (self.beta * (v - m)).exp())
+                .sum::<f64>()
+                .ln())
+            / self.beta
+    }
+    fn grad(&self, x: &[f64], out: &mut [f64]) {
+        let m = x.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+        let mut z = 0.0;
+        for (o, &v) in out.iter_mut().zip(x) {
+            *o = (self.beta * (v - m)).exp();
+            z += *o;
+        }
+        for o in out.iter_mut() {
+            *o /= z;
+        }
+    }
+    fn hess_vec(&self, x: &[f64], u: &[f64], out: &mut [f64]) {
+        // β (diag(p) − p pᵀ) u
+        self.grad(x, out);
+        let pu: f64 = out.iter().zip(u).map(|(p, u)| p * u).sum();
+        for (o, &ui) in out.iter_mut().zip(u) {
+            *o = self.beta * *o * (ui - pu);
+        }
+    }
+    fn name(&self) -> String {
+        format!("logsumexp(beta={})", self.beta)
+    }
+}
+
+impl Lagrangian for LnCosh {
+    fn value(&self, x: &[f64]) -> f64 {
+        x.iter()
+            .map(|&v| crate::ensembles::ln_cosh(self.beta * v) / self.beta)
+            .sum()
+    }
+    fn grad(&self, x: &[f64], out: &mut [f64]) {
+        for (o, &v) in out.iter_mut().zip(x) {
+            *o = (self.beta * v).tanh();
+        }
+    }
+    fn hess_vec(&self, x: &[f64], u: &[f64], out: &mut [f64]) {
+        for ((o, &v), &ui) in out.iter_mut().zip(x).zip(u) {
+            let t = (self.beta * v).tanh();
+            *o = self.beta * (1.0 - t * t) * ui;
+        }
+    }
+    fn name(&self) -> String {
+        format!("lncosh(beta={})", self.beta)
+    }
+}
+
+impl Lagrangian for Norm {
+    fn value(&self, x: &[f64]) -> f64 {
+        x.iter().map(|v| v * v).sum::<f64>().sqrt()
+    }
+    fn grad(&self, x: &[f64], out: &mut [f64]) {
+        let r = self.value(x);
+        for (o, &v) in out.iter_mut().zip(x) {
+            *o = if r > 0.0 { v / r } else { 0.0 };
+        }
+    }
+    fn hess_vec(&self, x: &[f64], u: &[f64], out: &mut [f64]) {
+        // (I − x̂x̂ᵀ)/‖x‖ u
+        let r = self.value(x);
+        let xu: f64 = x.iter().zip(u).map(|(a, b)| a * b).sum();
+        for ((o, &v), &ui) in out.iter_mut().zip(x).zip(u) {
+            *o = if r > 0.0 {
+                (ui - v * xu / (r * r)) / r
+            } else {
+                0.0
+            };
+        }
+    }
+    fn name(&self) -> String {
+        "norm".into()
+    }
+}
+
+impl SumF {
+    fn f(&self, x: f64) -> f64 {
+        match *self {
+            SumF::Power(n) => x.powi(n as i32),
+            SumF::RectifiedPower(n) => {
+                if x > 0.0 {
+                    x.powi(n as i32)
+                } else {
+                    0.0
+                }
+            }
+            SumF::Exp => x.exp(),
+        }
+    }
+    fn df(&self, x: f64) -> f64 {
+        match *self {
+            SumF::Power(n) => n as f64 * x.powi(n as i32 - 1),
+            SumF::RectifiedPower(n) => {
+                if x > 0.0 {
+                    n as f64 * x.powi(n as i32 - 1)
+                } else {
+                    0.0
+                }
+            }
+            SumF::Exp => x.exp(),
+        }
+    }
+    fn d2f(&self, x: f64) -> f64 {
+        match *self {
+            SumF::Power(n) => (n * (n - 1)) as f64 * x.powi(n as i32 - 2),
+            SumF::RectifiedPower(n) => {
+                if x > 0.0 {
+                    (n * (n - 1)) as f64 * x.powi(n as i32 - 2)
+                } else {
+                    0.0
+                }
+            }
+            SumF::Exp => x.exp(),
+        }
+    }
+}
+
+impl Lagrangian for SumF {
+    fn value(&self, x: &[f64]) -> f64 {
+        x.iter().map(|&v| self.f(v)).sum()
+    }
+    fn grad(&self, x: &[f64], out: &mut [f64]) {
+        for (o, &v) in out.iter_mut().zip(x) {
+            *o = self.df(v);
+        }
+    }
+    fn hess_vec(&self, x: &[f64], u: &[f64], out: &mut [f64]) {
+        for ((o, &v), &ui) in out.iter_mut().zip(x).zip(u) {
+            *o = self.d2f(v) * ui;
+        }
+    }
+    fn name(&self) -> String {
+        format!("{self:?}")
+    }
+}
+
+/// The two-group network.
+pub struct TwoGroup<'a> {
+    /// Memories, row-major N_h × N_f.
+    pub xi: &'a [f64],
+    /// Feature neurons N_f.
+    pub nf: usize,
+    /// Hidden neurons N_h.
+    pub nh: usize,
+    /// Feature Lagrangian.
+    pub lv: &'a dyn Lagrangian,
+    /// Hidden Lagrangian.
+    pub lh: &'a dyn Lagrangian,
+    /// Input current I (length N_f).
+    pub input: &'a [f64],
+    /// τ_f > 0.
+    pub tau_f: f64,
+    /// τ_h > 0.
+    pub tau_h: f64,
+}
+
+impl TwoGroup<'_> {
+    /// Check dimensions and time constants.
+    pub fn validate(&self) -> Result<()> {
+        positive("tau_f", self.tau_f)?;
+        positive("tau_h", self.tau_h)?;
+        if self.xi.len() != self.nf * self.nh || self.input.len() != self.nf {
+            return Err(EngramError::InvalidParameter {
+                name: "xi",
+                value: format!("{} entries", self.xi.len()),
+                allowed: "N_h × N_f memory entries and N_f inputs",
+            });
+        }
+        Ok(())
+    }
+
+    fn xi_g(&self, g: &[f64]) -> Vec<f64> {
+        (0..self.nh)
+            .map(|mu| {
+                self.xi[mu * self.nf..(mu + 1) * self.nf]
+                    .iter()
+                    .zip(g)
+                    .map(|(a, b)| a * b)
+                    .sum()
+            })
+            .collect()
+    }
+
+    fn xit_f(&self, f: &[f64]) -> Vec<f64> {
+        let mut out = vec![0.0; self.nf];
+        for (mu, &fm) in f.iter().enumerate() {
+            for (o, &x) in out
+                .iter_mut()
+                .zip(&self.xi[mu * self.nf..(mu + 1) * self.nf])
+            {
+                *o += fm * x;
+            }
+        }
+        out
+    }
+
+    /// Energy E(v, h) of the full network.
+    pub fn energy(&self, v: &[f64], h: &[f64]) -> f64 {
+        let mut g = vec![0.0; self.nf];
+        let mut f = vec![0.0; self.nh];
+        self.lv.grad(v, &mut g);
+        self.lh.grad(h, &mut f);
+        let feat: f64 = v
+            .iter()
+            .zip(self.input)
+            .zip(&g)
+            .map(|((vi, ii), gi)| (vi - ii) * gi)
+            .sum::<f64>()
+            - self.lv.value(v);
+        let hid: f64 = h.iter().zip(&f).map(|(a, b)| a * b).sum::<f64>() - self.lh.value(h);
+        let inter: f64 = self.xi_g(&g).iter().zip(&f).map(|(a, b)| a * b).sum();
+        feat + hid - inter
+    }
+
+    /// Time derivatives (dv/dt, dh/dt) of the full network.
+    pub fn rhs(&self, v: &[f64], h: &[f64]) -> (Vec<f64>, Vec<f64>) {
+        let mut g = vec![0.0; self.nf];
+        let mut f = vec![0.0; self.nh];
+        self.lv.grad(v, &mut g);
+        self.lh.grad(h, &mut f);
+        let drive = self.xit_f(&f);
+        let dv = (0..self.nf)
+            .map(|i| (drive[i] - v[i] + self.input[i]) / self.tau_f)
+            .collect();
+        let xg = self.xi_g(&g);
+        let dh = (0..self.nh).map(|m| (xg[m] - h[m]) / self.tau_h).collect();
+        (dv, dh)
+    }
+
+    /// Effective energy E_eff(v) = (v − I)·g − L_v − L_h(ξ g(v)).
+    pub fn effective_energy(&self, v: &[f64]) -> f64 {
+        let mut g = vec![0.0; self.nf];
+        self.lv.grad(v, &mut g);
+        v.iter()
+            .zip(self.input)
+            .zip(&g)
+            .map(|((vi, ii), gi)| (vi - ii) * gi)
+            .sum::<f64>()
+            - self.lv.value(v)
+            - self.lh.value(&self.xi_g(&g))
+    }
+
+    /// Effective flow dv/dt = (ξᵀ f(ξ g(v)) − v + I)/τ_f.
+    pub fn effective_rhs(&self, v: &[f64]) -> Vec<f64> {
+        let mut g = vec![0.0; self.nf];
+        self.lv.grad(v, &mut g);
+        let h = self.xi_g(&g);
+        let mut f = vec![0.0; self.nh];
+        self.lh.grad(&h, &mut f);
+        let drive = self.xit_f(&f);
+        (0..self.nf)
+            .map(|i| (drive[i] - v[i] + self.input[i]) / self.tau_f)
+            .collect()
+    }
+
+    /// RK4 for the full network from (v, h) over `steps` steps of `dt`; calls `observe(t, v, h)`
+    /// after every step.
+    pub fn integrate(
+        &self,
+        v: &mut [f64],
+        h: &mut [f64],
+        dt: f64,
+        steps: usize,
+        mut observe: impl FnMut(f64, &[f64], &[f64]),
+    ) -> Result<()> {
+        self.validate()?;
+        positive("dt", dt)?;
+        let axpy = |y: &[f64], k: &[f64], c: f64| -> Vec<f64> {
+            y.iter().zip(k).map(|(a, b)| a + c * b).collect()
+        };
+        for s in 0..steps {
+            let (k1v, k1h) = self.rhs(v, h);
+            let (k2v, k2h) = self.rhs(&axpy(v, &k1v, 0.5 * dt), &axpy(h, &k1h, 0.5 * dt));
+            let (k3v, k3h) = self.rhs(&axpy(v, &k2v, 0.5 * dt), &axpy(h, &k2h, 0.5 * dt));
+            let (k4v, k4h) = self.rhs(&axpy(v, &k3v, dt), &axpy(h, &k3h, dt));
+            for i in 0..self.nf {
+                v[i] += dt / 6.0 * (k1v[i] + 2.0 * k2v[i] + 2.0 * k3v[i] + k4v[i]);
+            }
+            for m in 0..self.nh {
+                h[m] += dt / 6.0 * (k1h[m] + 2.0 * k2h[m] + 2.0 * k3h[m] + k4h[m]);
+            }
+            observe((s + 1) as f64 * dt, v, h);
+        }
+        Ok(())
+    }
+
+    /// RK4 for the effective model.
+    pub fn integrate_effective(&self, v: &mut [f64], dt: f64, steps: usize) -> Result<()> {
+        self.validate()?;
+        positive("dt", dt)?;
+        let axpy = |y: &[f64], k: &[f64], c: f64| -> Vec<f64> {
+            y.iter().zip(k).map(|(a, b)| a + c * b).collect()
+        };
+        for _ in 0..steps {
+            let k1 = self.effective_rhs(v);
+            let k2 = self.effective_rhs(&axpy(v, &k1, 0.5 * dt));
+            let k3 = self.effective_rhs(&axpy(v, &k2, 0.5 * dt));
+            let k4 = self.effective_rhs(&axpy(v, &k3, dt));
+            for i in 0..self.nf {
+                v[i] += dt / 6.0 * (k1[i] + 2.0 * k2[i] + 2.0 * k3[i] + k4[i]);
+            }
+        }
+        Ok(())
+    }
+}
