@@ -373,3 +373,38 @@ fn bad_study_configs() {
     );
     assert!(e.contains("power of two"), "{e}");
 }
+
+#[test]
+fn hopfield_classic_config() {
+    let out = tmpdir("hopfield");
+    let dir = run_quick("hopfield_classic", &out, &[]);
+    let (h, rows) = csv(&dir.join("simulation.csv"));
+    has_columns(&h, &["n", "alpha", "overlap", "overlap_err", "p_retrieved"]);
+    assert_eq!(rows.len(), 2 * 4);
+    let (_, th) = csv(&dir.join("theory.csv"));
+    assert_eq!(th[0][0], "alpha_c");
+    assert!((th[0][1].parse::<f64>().unwrap() - 0.138).abs() < 5e-4);
+    check_figure(&dir, "overlap_vs_alpha");
+}
+
+#[test]
+fn diffusion_config() {
+    let out = tmpdir("diffusion");
+    let dir = run_quick("diffusion", &out, &[]);
+    let (h, rows) = csv(&dir.join("simulation.csv"));
+    has_columns(
+        &h,
+        &[
+            "n",
+            "alpha",
+            "p_memorised",
+            "s2_condensed_median",
+            "s2_symmetry_breaking",
+        ],
+    );
+    assert_eq!(rows.len(), 3);
+    let (h, th) = csv(&dir.join("theory.csv"));
+    has_columns(&h, &["quantity", "alpha", "value"]);
+    assert!(th.len() > 50);
+    check_figure(&dir, "condensation_vs_alpha");
+}

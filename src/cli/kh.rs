@@ -1,10 +1,9 @@
 //! `engram hopfield-classic ...`, `engram diffusion ...`: SPEC §9.
 
 use clap::Subcommand;
-use rayon::prelude::*;
 
-use engram::kh::diffusion::{reverse_sde, spherical_patterns};
-use engram::kh::hopfield::{rs_alpha_c, rs_overlap, run_async, AsyncParams, Interaction};
+use engram::kh::diffusion::{reverse_point, s2_condensation_rem, ReverseParams};
+use engram::kh::hopfield::{rs_alpha_c, rs_overlap, simulate_point, AsyncParams, Interaction};
 use engram::sweep::ParamList;
 
 use super::dam::{fmt, write_csv};
@@ -151,18 +150,8 @@ pub fn run_hopfield(cmd: HopfieldCommand, out: &mut dyn std::io::Write) -> anyho
                         max_sweeps,
                         seed,
                     };
-                    let res = (0..samples as u64)
-                        .into_par_iter()
-                        .map(|s| {
-                            let r = run_async(&params, s);
-                            pb.inc(1);
-                            r
-                        })
-                        .collect::<engram::Result<Vec<_>>>()?;
-                    let ov: Vec<f64> = res.iter().map(|r| r.overlap).collect();
-                    let m = engram::stats::mean_se(&ov);
-                    let pr = ov.iter().filter(|&&o| o > 0.9).count() as f64 / samples as f64;
-                    let sw = res.iter().map(|r| r.sweeps as f64).sum::<f64>() / samples as f64;
+                    let sum = simulate_point(&params, samples, &|| pb.inc(1))?;
+                    let (m, pr, sw) = (sum.overlap, sum.p_retrieved, sum.sweeps);
                     let m_rs = if f == Interaction::Power(2) {
                         rs_overlap(a)?
                     } else {
@@ -205,40 +194,6 @@ pub fn run_hopfield(cmd: HopfieldCommand, out: &mut dyn std::io::Write) -> anyho
     }
 }
 
-/// REM basin prediction (tentative) of the condensation s²: the largest s² with
-/// λ·1 > φ(α, λ, r), λ = 1/s², r = 1 + s² (spherical patterns, a typical noisy start).
-fn s2_rem(alpha: f64) -> anyhow::Result<Option<f64>> {
-    use engram::ensembles::Spherical;
-    use engram::rem::{phi, RemPoint};
-    let g = |s2: f64| -> anyhow::Result<f64> {
-        let l = 1.0 / s2;
-        Ok(l - phi(&Spherical, RemPoint::new(alpha, l, 1.0 + s2)?)?.0)
-    };
-    // scan s² downwards from 100 on a geometric grid
-    let mut hi = 100.0f64;
-    if g(hi)? > 0.0 {
-        return Ok(Some(hi));
-    }
-    while hi > 1e-6 {
-        let lo = hi / 1.5;
-        if g(lo)? > 0.0 {
-            // bisection
-            let (mut a, mut b) = (lo, hi);
-            for _ in 0..60 {
-                let m = 0.5 * (a + b);
-                if g(m)? > 0.0 {
-                    a = m;
-                } else {
-                    b = m;
-                }
-            }
-            return Ok(Some(0.5 * (a + b)));
-        }
-        hi = lo;
-    }
-    Ok(None)
-}
-
 pub fn run_diffusion(cmd: DiffusionCommand, out: &mut dyn std::io::Write) -> anyhow::Result<()> {
     match cmd {
         DiffusionCommand::Reverse {
@@ -261,37 +216,28 @@ pub fn run_diffusion(cmd: DiffusionCommand, out: &mut dyn std::io::Write) -> any
                 let nn = nv as usize;
                 for &a in alpha.values() {
                     engram::error::positive("alpha", a)?;
-                    let p = (a * nv).exp().round().max(1.0);
-                    if p > 1e6 {
-                        anyhow::bail!("invalid alpha = {a} at N = {nn}: P = {p:.3e} patterns, expected <= 1e6");
-                    }
-                    let res = (0..samples as u64)
-                        .into_par_iter()
-                        .map(|s| -> engram::Result<(f64, f64, f64)> {
-                            let set = spherical_patterns(nn, p as usize, seed, s)?;
-                            let mut rng = engram::ensembles::sample_rng(seed ^ 0x5eed, s);
-                            let o = reverse_sde(&set, t_max, t_min, steps, &mut rng)?;
-                            Ok((o.delta_min, o.s2_condensed, set.cov_lambda_max()))
-                        })
-                        .collect::<engram::Result<Vec<_>>>()?;
-                    let mem = engram::stats::wilson(
-                        res.iter().filter(|r| r.0 < 0.01).count(),
-                        samples,
-                        1.0,
-                    );
-                    let mut s2c: Vec<f64> = res.iter().map(|r| r.1).collect();
-                    s2c.sort_by(f64::total_cmp);
-                    let lm = res.iter().map(|r| r.2).sum::<f64>() / samples as f64;
+                    let r = reverse_point(
+                        &ReverseParams {
+                            n: nn,
+                            alpha: a,
+                            samples,
+                            t_max,
+                            t_min,
+                            steps,
+                            seed,
+                        },
+                        &|| {},
+                    )?;
                     rows.push(vec![
                         nn.to_string(),
                         fmt(a),
-                        (p as usize).to_string(),
+                        r.patterns.to_string(),
                         samples.to_string(),
-                        fmt(mem.p),
-                        fmt(mem.err),
-                        fmt(s2c[samples / 2]),
-                        fmt(lm),
-                        s2_rem(a)?.map_or(String::new(), fmt),
+                        fmt(r.memorised.p),
+                        fmt(r.memorised.err),
+                        fmt(r.s2_condensed_median),
+                        fmt(r.s2_symmetry_breaking),
+                        s2_condensation_rem(a)?.map_or(String::new(), fmt),
                     ]);
                 }
             }

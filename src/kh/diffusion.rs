@@ -229,3 +229,113 @@ pub fn reverse_sde<R: Rng>(
         s2_condensed,
     })
 }
+
+/// Summary of reverse-SDE trajectories at one (N, α).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ReverseSummary {
+    /// Patterns P = round(e^{αN}).
+    pub patterns: usize,
+    /// Fraction ending within Δ < 0.01 of a training pattern (Wilson, one sigma).
+    pub memorised: crate::stats::Proportion,
+    /// Median s² at which one pattern first takes half the posterior weight.
+    pub s2_condensed_median: f64,
+    /// The s² at which β λ_max(C) = 1, i.e. λ_max(C) of the pattern covariance (mean over
+    /// the pattern sets).
+    pub s2_symmetry_breaking: f64,
+}
+
+/// Settings of a reverse-SDE point.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ReverseParams {
+    /// Dimension N.
+    pub n: usize,
+    /// Load α (P = round(e^{αN})).
+    pub alpha: f64,
+    /// Trajectories.
+    pub samples: usize,
+    /// Start time (= s², σ = 1).
+    pub t_max: f64,
+    /// End time.
+    pub t_min: f64,
+    /// Euler–Maruyama steps (geometric in t).
+    pub steps: usize,
+    /// Seed.
+    pub seed: u64,
+}
+
+/// Run the trajectories of `rp`, each on its own spherical pattern set (stream s), in parallel.
+/// Domain: N ≥ 2, α > 0, P = round(e^{αN}) ≤ 1e6, samples ≥ 1.
+pub fn reverse_point(rp: &ReverseParams, progress: &(dyn Fn() + Sync)) -> Result<ReverseSummary> {
+    use rayon::prelude::*;
+    let ReverseParams {
+        n,
+        alpha,
+        samples,
+        t_max,
+        t_min,
+        steps,
+        seed,
+    } = *rp;
+    positive("alpha", alpha)?;
+    let p = (alpha * n as f64).exp().round().max(1.0);
+    if p > 1e6 || n < 2 || samples == 0 {
+        return Err(EngramError::InvalidParameter {
+            name: "alpha",
+            value: format!("{alpha} at N = {n} (P = {p:.3e}), samples = {samples}"),
+            allowed: "N >= 2, P = round(e^{alpha N}) <= 1e6 and samples >= 1",
+        });
+    }
+    let res = (0..samples as u64)
+        .into_par_iter()
+        .map(|s| -> Result<(f64, f64, f64)> {
+            let set = spherical_patterns(n, p as usize, seed, s)?;
+            let mut rng = sample_rng(seed ^ 0x5eed, s);
+            let o = reverse_sde(&set, t_max, t_min, steps, &mut rng)?;
+            progress();
+            Ok((o.delta_min, o.s2_condensed, set.cov_lambda_max()))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let mut s2c: Vec<f64> = res.iter().map(|r| r.1).collect();
+    s2c.sort_by(f64::total_cmp);
+    Ok(ReverseSummary {
+        patterns: p as usize,
+        memorised: crate::stats::wilson(res.iter().filter(|r| r.0 < 0.01).count(), samples, 1.0),
+        s2_condensed_median: s2c[samples / 2],
+        s2_symmetry_breaking: res.iter().map(|r| r.2).sum::<f64>() / samples as f64,
+    })
+}
+
+/// REM basin prediction of the condensation noise (SPEC §9, derived, TENTATIVE): the largest
+/// s² at which a typical noisy start x = ξ + s z (overlap m = 1, norm r = 1 + s²) satisfies
+/// the one-step basin condition λ m > φ(α, λ, r) at λ = 1/s², for spherical patterns.
+/// Geometric scan from s² = 100 down to 1e-6, then bisection. `None` if it never holds.
+pub fn s2_condensation_rem(alpha: f64) -> Result<Option<f64>> {
+    use crate::ensembles::Spherical;
+    use crate::rem::{phi, RemPoint};
+    positive("alpha", alpha)?;
+    let g = |s2: f64| -> Result<f64> {
+        let l = 1.0 / s2;
+        Ok(l - phi(&Spherical, RemPoint::new(alpha, l, 1.0 + s2)?)?.0)
+    };
+    let mut hi = 100.0f64;
+    if g(hi)? > 0.0 {
+        return Ok(Some(hi));
+    }
+    while hi > 1e-6 {
+        let lo = hi / 1.5;
+        if g(lo)? > 0.0 {
+            let (mut a, mut b) = (lo, hi);
+            for _ in 0..60 {
+                let m = 0.5 * (a + b);
+                if g(m)? > 0.0 {
+                    a = m;
+                } else {
+                    b = m;
+                }
+            }
+            return Ok(Some(0.5 * (a + b)));
+        }
+        hi = lo;
+    }
+    Ok(None)
+}

@@ -77,6 +77,17 @@ impl Interaction {
                     (sp - sm).signum()
                 }
             }
+            Interaction::Power(2) => {
+                // F(a+ξ) − F(a−ξ) = 4aξ: the Hebbian local field
+                let s: f64 = a.iter().zip(xi_col).map(|(&am, &x)| am * x).sum();
+                if s > 0.0 {
+                    1.0
+                } else if s < 0.0 {
+                    -1.0
+                } else {
+                    0.0
+                }
+            }
             _ => {
                 let s: f64 = a
                     .iter()
@@ -316,4 +327,45 @@ pub fn random_spins<R: Rng>(rng: &mut R, n: usize) -> Vec<f64> {
     (0..n)
         .map(|_| if rng.random::<bool>() { 1.0 } else { -1.0 })
         .collect()
+}
+
+/// Summary of `samples` runs at one point (rayon across samples; sample s uses stream s).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct AsyncSummary {
+    /// Mean final overlap and its standard error.
+    pub overlap: crate::stats::MeanSe,
+    /// Fraction of samples with final overlap > 0.9.
+    pub p_retrieved: f64,
+    /// Mean number of sweeps.
+    pub sweeps: f64,
+}
+
+/// Run `samples` samples of `params` in parallel and summarise.
+pub fn simulate_point(
+    params: &AsyncParams,
+    samples: usize,
+    progress: &(dyn Fn() + Sync),
+) -> Result<AsyncSummary> {
+    use rayon::prelude::*;
+    if samples == 0 {
+        return Err(EngramError::InvalidParameter {
+            name: "samples",
+            value: "0".into(),
+            allowed: "a whole number >= 1",
+        });
+    }
+    let res = (0..samples as u64)
+        .into_par_iter()
+        .map(|s| {
+            let r = run_async(params, s);
+            progress();
+            r
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let ov: Vec<f64> = res.iter().map(|r| r.overlap).collect();
+    Ok(AsyncSummary {
+        overlap: crate::stats::mean_se(&ov),
+        p_retrieved: ov.iter().filter(|&&o| o > 0.9).count() as f64 / samples as f64,
+        sweeps: res.iter().map(|r| r.sweeps as f64).sum::<f64>() / samples as f64,
+    })
 }

@@ -22,6 +22,61 @@ pub struct StudyConfig {
     pub idp_noise: Option<IdpNoiseSection>,
     /// `[idp_sequence]`: sequential-map phase diagram and two-timescale simulations (SPEC §8).
     pub idp_sequence: Option<IdpSequenceSection>,
+    /// `[hopfield_classic]`: binary F-networks, overlap vs load against the RS theory (SPEC §9).
+    pub hopfield_classic: Option<HopfieldSection>,
+    /// `[diffusion]`: reverse diffusion on finite pattern sets vs the REM (SPEC §9).
+    pub diffusion: Option<DiffusionSection>,
+}
+
+/// `[hopfield_classic]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HopfieldSection {
+    /// Spins N (whole numbers ≥ 2); one curve each.
+    pub n: WholeSweep,
+    /// Loads α: P = round(αN) (powers) or round(e^{αN}) (exp).
+    pub alpha: PositiveSweep,
+    /// Samples per point.
+    pub samples: Count,
+    /// Interaction power n ≥ 2 (default 2, Hebbian); ignored when `exponential = true`.
+    #[serde(default = "Count::two")]
+    pub power: Count,
+    /// F = eˣ instead of a power.
+    #[serde(default)]
+    pub exponential: bool,
+    /// Initial Hamming distance fraction (default 0).
+    #[serde(default)]
+    pub flip: f64,
+    /// Maximum sweeps (default 100).
+    #[serde(default = "Count::hundred")]
+    pub max_sweeps: Count,
+    /// Seed (default 1).
+    #[serde(default = "one_u64")]
+    pub seed: u64,
+}
+
+/// `[diffusion]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DiffusionSection {
+    /// Dimensions N; one curve each.
+    pub n: WholeSweep,
+    /// Loads α: P = round(e^{αN}).
+    pub alpha: PositiveSweep,
+    /// Trajectories per point.
+    pub samples: Count,
+    /// Start time t_max = s² (default 20).
+    #[serde(default = "PositiveNumber::twenty")]
+    pub t_max: PositiveNumber,
+    /// End time (default 1e-3).
+    #[serde(default = "PositiveNumber::milli")]
+    pub t_min: PositiveNumber,
+    /// Steps (default 400).
+    #[serde(default = "Count::four_hundred")]
+    pub steps: Count,
+    /// Seed (default 1).
+    #[serde(default = "one_u64")]
+    pub seed: u64,
 }
 
 /// `[dam_simulation]`: the grid n × alpha × lambda (× cosine) of `engram dam simulate`.
@@ -329,6 +384,15 @@ impl Count {
     fn thousand() -> Self {
         Self(1000)
     }
+    fn hundred() -> Self {
+        Self(100)
+    }
+    fn two() -> Self {
+        Self(2)
+    }
+    fn four_hundred() -> Self {
+        Self(400)
+    }
 }
 
 impl<'de> Deserialize<'de> for Count {
@@ -371,6 +435,12 @@ impl PositiveNumber {
     }
     fn threshold() -> Self {
         Self(0.05)
+    }
+    fn twenty() -> Self {
+        Self(20.0)
+    }
+    fn milli() -> Self {
+        Self(1e-3)
     }
 }
 
@@ -440,6 +510,8 @@ pub fn parse_config(text: &str, origin: &str) -> Result<StudyConfig> {
         cfg.dam_simulation.is_some(),
         cfg.idp_noise.is_some(),
         cfg.idp_sequence.is_some(),
+        cfg.hopfield_classic.is_some(),
+        cfg.diffusion.is_some(),
     ]
     .iter()
     .filter(|b| **b)
@@ -447,7 +519,7 @@ pub fn parse_config(text: &str, origin: &str) -> Result<StudyConfig> {
     if sections != 1 {
         return Err(EngramError::Config(format!(
             "{origin}: expected exactly one model section ([phase_diagram], [dam_simulation], \
-             [idp_noise] or [idp_sequence]), found {sections}"
+             [idp_noise], [idp_sequence], [hopfield_classic] or [diffusion]), found {sections}"
         )));
     }
     let orthogonal = |key: &str, n: usize, p: usize| -> Result<()> {
@@ -468,6 +540,28 @@ pub fn parse_config(text: &str, origin: &str) -> Result<StudyConfig> {
     }
     if let Some(s) = cfg.idp_sequence.as_ref().and_then(|c| c.simulate.as_ref()) {
         orthogonal("idp_sequence.simulate", s.n.0, s.p.0)?;
+    }
+    if let Some(h) = &cfg.hopfield_classic {
+        if h.power.0 < 2 && !h.exponential {
+            return Err(EngramError::Config(format!(
+                "{origin}: key 'hopfield_classic.power' = {}: expected n >= 2",
+                h.power.0
+            )));
+        }
+        if !(0.0..=0.5).contains(&h.flip) {
+            return Err(EngramError::Config(format!(
+                "{origin}: key 'hopfield_classic.flip' = {}: expected a fraction in [0, 0.5]",
+                h.flip
+            )));
+        }
+    }
+    if let Some(d) = &cfg.diffusion {
+        if d.t_min.0 >= d.t_max.0 {
+            return Err(EngramError::Config(format!(
+                "{origin}: key 'diffusion.t_min' = {}: expected t_min < t_max = {}",
+                d.t_min.0, d.t_max.0
+            )));
+        }
     }
     if let Some(d) = &cfg.dam_simulation {
         if d.crossing && d.x_axis != XAxis::Alpha {

@@ -4,7 +4,8 @@
 //! figures from the CSV files.
 //!
 //! Study kinds (exactly one section per config): `[phase_diagram]` (SPEC §5),
-//! `[dam_simulation]` (SPEC §3, §6, §10), `[idp_noise]` and `[idp_sequence]` (SPEC §8).
+//! `[dam_simulation]` (SPEC §3, §6, §10), `[idp_noise]` and `[idp_sequence]` (SPEC §8),
+//! `[hopfield_classic]` and `[diffusion]` (SPEC §9).
 //! Adding a model's study: a config section in [`config`], a `run` function that writes
 //! theory.csv / simulation.csv through [`points::run_points`], and a `render` function that
 //! reads them back; then one line in [`run_study`] and one in [`render_study`].
@@ -12,6 +13,7 @@
 pub mod config;
 pub mod dam_study;
 pub mod idp_study;
+pub mod kh_study;
 mod output;
 mod phase_diagram;
 pub mod points;
@@ -197,6 +199,10 @@ fn execute(
         idp_study::run_noise(n, &dir, schedule, quick, progress)?
     } else if let Some(s) = &cfg.idp_sequence {
         idp_study::run_sequence_study(s, &dir, schedule, quick, progress)?
+    } else if let Some(h) = &cfg.hopfield_classic {
+        kh_study::run_hopfield(h, &dir, schedule, quick, progress)?
+    } else if let Some(d) = &cfg.diffusion {
+        kh_study::run_diffusion(d, &dir, schedule, quick, progress)?
     } else {
         vec![]
     };
@@ -244,6 +250,10 @@ pub fn render_study(dir: &Path) -> Result<Vec<PathBuf>> {
         idp_study::render_noise(n, dir)
     } else if let Some(s) = &cfg.idp_sequence {
         idp_study::render_sequence(s, dir)
+    } else if let Some(h) = &cfg.hopfield_classic {
+        kh_study::render_hopfield(h, dir)
+    } else if let Some(d) = &cfg.diffusion {
+        kh_study::render_diffusion(d, dir)
     } else {
         Ok(vec![])
     }

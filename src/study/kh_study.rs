@@ -1,0 +1,358 @@
+//! `[hopfield_classic]` and `[diffusion]` studies (SPEC §9): simulation points (resumable,
+//! shardable), theory curves, figures from the CSV files.
+
+use std::path::{Path, PathBuf};
+
+use crate::error::Result;
+use crate::kh::diffusion::{reverse_point, s2_condensation_rem, ReverseParams};
+use crate::kh::hopfield::{rs_alpha_c, rs_overlap, simulate_point, AsyncParams, Interaction};
+use crate::plot::{Curve, Figure, Legend, Points, Style, VLine};
+use crate::stats::fmt_num as fmt;
+
+use super::config::{DiffusionSection, HopfieldSection};
+use super::dam_study::thin;
+use super::points::{run_points, PointStore, Schedule};
+use super::table::Table;
+use super::Progress;
+
+/// simulation.csv columns of `[hopfield_classic]`.
+pub const HOPFIELD_SIM: [&str; 10] = [
+    "n",
+    "alpha",
+    "patterns",
+    "samples",
+    "overlap",
+    "overlap_err",
+    "p_retrieved",
+    "sweeps",
+    "interaction",
+    "flip",
+];
+/// theory.csv columns of `[hopfield_classic]`.
+pub const HOPFIELD_THEORY: [&str; 3] = ["quantity", "alpha", "value"];
+
+fn ns(v: &[f64], quick: bool) -> Vec<usize> {
+    if quick {
+        v.iter()
+            .take(2)
+            .enumerate()
+            .map(|(i, &n)| (n as usize).min(100 + 100 * i))
+            .collect()
+    } else {
+        v.iter().map(|&n| n as usize).collect()
+    }
+}
+
+/// Run `[hopfield_classic]`.
+pub fn run_hopfield(
+    cfg: &HopfieldSection,
+    dir: &Path,
+    schedule: Schedule,
+    quick: bool,
+    progress: &Progress,
+) -> Result<Vec<PathBuf>> {
+    let f = if cfg.exponential {
+        Interaction::Exp
+    } else {
+        Interaction::power(cfg.power.0 as u32)?
+    };
+    let samples = if quick {
+        cfg.samples.0.min(4)
+    } else {
+        cfg.samples.0
+    };
+    let alphas = if quick {
+        thin(cfg.alpha.values(), 4)
+    } else {
+        cfg.alpha.values().to_vec()
+    };
+    let mut pts = Vec::new();
+    for n in ns(cfg.n.values(), quick) {
+        for &a in &alphas {
+            let p = match f {
+                Interaction::Exp => (a * n as f64).exp().round(),
+                _ => (a * n as f64).round(),
+            }
+            .max(1.0);
+            if p > 1e7 {
+                return Err(crate::EngramError::Config(format!(
+                    "hopfield_classic: alpha = {a} at N = {n} gives P = {p:.3e} > 1e7 patterns"
+                )));
+            }
+            pts.push(AsyncParams {
+                n,
+                p: p as usize,
+                interaction: f,
+                flip_fraction: cfg.flip,
+                max_sweeps: cfg.max_sweeps.0,
+                seed: cfg.seed,
+            });
+        }
+    }
+    let keys: Vec<String> = pts
+        .iter()
+        .map(|p| format!("{p:?}|samples={samples}"))
+        .collect();
+    let store = PointStore::new(dir)?;
+    progress.add((pts.len() * samples) as u64);
+    let name = if cfg.exponential {
+        "exp".to_string()
+    } else {
+        cfg.power.0.to_string()
+    };
+    let rows = run_points(&store, &keys, schedule, |k| {
+        let p = &pts[k];
+        let s = simulate_point(p, samples, &|| progress.inc())?;
+        let alpha = match f {
+            Interaction::Exp => (p.p as f64).ln() / p.n as f64,
+            _ => p.p as f64 / p.n as f64,
+        };
+        Ok(vec![
+            p.n.to_string(),
+            fmt(alpha),
+            p.p.to_string(),
+            samples.to_string(),
+            fmt(s.overlap.mean),
+            fmt(s.overlap.se),
+            fmt(s.p_retrieved),
+            fmt(s.sweeps),
+            name.clone(),
+            fmt(cfg.flip),
+        ])
+    })?;
+    let Some(rows) = rows else {
+        return Ok(vec![]);
+    };
+    let sim = dir.join("simulation.csv");
+    super::write_atomic(&sim, &Table::new(&HOPFIELD_SIM, rows).to_csv()?)?;
+    let mut th = Vec::new();
+    if f == Interaction::Power(2) {
+        let (ac, mc, _) = rs_alpha_c();
+        th.push(vec!["alpha_c".into(), fmt(ac), fmt(mc)]);
+        let top = alphas.iter().cloned().fold(0.0, f64::max).max(ac);
+        for k in 1..=400 {
+            let a = top * k as f64 / 400.0;
+            if let Some(m) = rs_overlap(a)? {
+                th.push(vec!["m_rs".into(), fmt(a), fmt(m)]);
+            }
+        }
+    }
+    let thp = dir.join("theory.csv");
+    super::write_atomic(&thp, &Table::new(&HOPFIELD_THEORY, th).to_csv()?)?;
+    Ok(vec![sim, thp])
+}
+
+/// Figure of `[hopfield_classic]`: final overlap vs load per N, the RS curve and α_c.
+pub fn render_hopfield(cfg: &HopfieldSection, dir: &Path) -> Result<Vec<PathBuf>> {
+    let sim = Table::read(&dir.join("simulation.csv"))?;
+    let th = Table::read(&dir.join("theory.csv"))?;
+    let (cn, ca, co, ce) = (
+        sim.col("n")?,
+        sim.col("alpha")?,
+        sim.col("overlap")?,
+        sim.col("overlap_err")?,
+    );
+    let mut fig = Figure {
+        x_label: if cfg.exponential {
+            "load α (P = exp αN)".into()
+        } else {
+            "load α = P/N".into()
+        },
+        y_label: "final overlap m".into(),
+        legend: Legend::LowerLeft,
+        ..Default::default()
+    };
+    let mut ns: Vec<String> = sim.rows.iter().map(|r| r[cn].clone()).collect();
+    ns.dedup();
+    for (ci, n) in ns.iter().enumerate() {
+        let pts: Points = (0..sim.rows.len())
+            .filter(|&i| &sim.rows[i][cn] == n)
+            .map(|i| (sim.num(i, ca), sim.num(i, co), sim.num(i, ce)))
+            .collect();
+        fig.curves.push(Curve {
+            label: format!("N = {n}"),
+            style: Style::Points,
+            color: ci,
+            points: pts,
+        });
+    }
+    let (tq, ta, tv) = (th.col("quantity")?, th.col("alpha")?, th.col("value")?);
+    let rs: Points = (0..th.rows.len())
+        .filter(|&i| th.rows[i][tq] == "m_rs")
+        .map(|i| (th.num(i, ta), th.num(i, tv), 0.0))
+        .collect();
+    if !rs.is_empty() {
+        fig.curves.push(Curve {
+            label: "replica-symmetric m(α), T = 0".into(),
+            style: Style::Line,
+            color: 6,
+            points: rs,
+        });
+    }
+    for i in 0..th.rows.len() {
+        if th.rows[i][tq] == "alpha_c" {
+            fig.vlines.push(VLine {
+                x: th.num(i, ta),
+                label: format!("αc = {:.4}", th.num(i, ta)),
+                color: 6,
+            });
+        }
+    }
+    fig.render(&dir.join("overlap_vs_alpha"))
+}
+
+/// simulation.csv columns of `[diffusion]`.
+pub const DIFFUSION_SIM: [&str; 8] = [
+    "n",
+    "alpha",
+    "patterns",
+    "samples",
+    "p_memorised",
+    "p_memorised_err",
+    "s2_condensed_median",
+    "s2_symmetry_breaking",
+];
+/// theory.csv columns of `[diffusion]`.
+pub const DIFFUSION_THEORY: [&str; 3] = ["quantity", "alpha", "value"];
+
+/// Run `[diffusion]`.
+pub fn run_diffusion(
+    cfg: &DiffusionSection,
+    dir: &Path,
+    schedule: Schedule,
+    quick: bool,
+    progress: &Progress,
+) -> Result<Vec<PathBuf>> {
+    let samples = if quick {
+        cfg.samples.0.min(4)
+    } else {
+        cfg.samples.0
+    };
+    let alphas = if quick {
+        thin(cfg.alpha.values(), 3)
+    } else {
+        cfg.alpha.values().to_vec()
+    };
+    let nlist: Vec<usize> = if quick {
+        cfg.n
+            .values()
+            .iter()
+            .take(1)
+            .map(|&n| (n as usize).min(12))
+            .collect()
+    } else {
+        cfg.n.values().iter().map(|&n| n as usize).collect()
+    };
+    let steps = if quick {
+        cfg.steps.0.min(100)
+    } else {
+        cfg.steps.0
+    };
+    let mut pts = Vec::new();
+    for &n in &nlist {
+        for &a in &alphas {
+            pts.push(ReverseParams {
+                n,
+                alpha: a,
+                samples,
+                t_max: cfg.t_max.0,
+                t_min: cfg.t_min.0,
+                steps,
+                seed: cfg.seed,
+            });
+        }
+    }
+    let keys: Vec<String> = pts.iter().map(|p| format!("{p:?}")).collect();
+    let store = PointStore::new(dir)?;
+    progress.add((pts.len() * samples) as u64);
+    let rows = run_points(&store, &keys, schedule, |k| {
+        let p = &pts[k];
+        let r = reverse_point(p, &|| progress.inc())?;
+        Ok(vec![
+            p.n.to_string(),
+            fmt(p.alpha),
+            r.patterns.to_string(),
+            samples.to_string(),
+            fmt(r.memorised.p),
+            fmt(r.memorised.err),
+            fmt(r.s2_condensed_median),
+            fmt(r.s2_symmetry_breaking),
+        ])
+    })?;
+    let Some(rows) = rows else {
+        return Ok(vec![]);
+    };
+    let sim = dir.join("simulation.csv");
+    super::write_atomic(&sim, &Table::new(&DIFFUSION_SIM, rows).to_csv()?)?;
+    let lo = alphas.iter().cloned().fold(f64::INFINITY, f64::min);
+    let hi = alphas.iter().cloned().fold(0.0, f64::max);
+    let mut th = Vec::new();
+    for k in 0..=100 {
+        let a = lo + (hi - lo) * k as f64 / 100.0;
+        if let Some(s2) = s2_condensation_rem(a)? {
+            th.push(vec!["s2_rem_tentative".into(), fmt(a), fmt(s2)]);
+        }
+    }
+    let thp = dir.join("theory.csv");
+    super::write_atomic(&thp, &Table::new(&DIFFUSION_THEORY, th).to_csv()?)?;
+    Ok(vec![sim, thp])
+}
+
+/// Figure of `[diffusion]`: the condensation noise s² vs α (measured median per N), the
+/// symmetry-breaking s² = λ_max(C) and the REM basin prediction (tentative).
+pub fn render_diffusion(_cfg: &DiffusionSection, dir: &Path) -> Result<Vec<PathBuf>> {
+    let sim = Table::read(&dir.join("simulation.csv"))?;
+    let th = Table::read(&dir.join("theory.csv"))?;
+    let (cn, ca, cs, cb) = (
+        sim.col("n")?,
+        sim.col("alpha")?,
+        sim.col("s2_condensed_median")?,
+        sim.col("s2_symmetry_breaking")?,
+    );
+    let mut fig = Figure {
+        x_label: "load α (P = exp αN)".into(),
+        y_label: "noise variance s² = t".into(),
+        y_log: true,
+        ..Default::default()
+    };
+    let mut ns: Vec<String> = sim.rows.iter().map(|r| r[cn].clone()).collect();
+    ns.dedup();
+    for (ci, n) in ns.iter().enumerate() {
+        let rows: Vec<usize> = (0..sim.rows.len())
+            .filter(|&i| &sim.rows[i][cn] == n)
+            .collect();
+        fig.curves.push(Curve {
+            label: format!("condensation (median), N = {n}"),
+            style: Style::Points,
+            color: ci,
+            points: rows
+                .iter()
+                .map(|&i| (sim.num(i, ca), sim.num(i, cs), 0.0))
+                .filter(|p| p.1 > 0.0)
+                .collect(),
+        });
+        fig.curves.push(Curve {
+            label: if ci == 0 {
+                "β λmax(C) = 1".into()
+            } else {
+                String::new()
+            },
+            style: Style::Dashed,
+            color: ci,
+            points: rows
+                .iter()
+                .map(|&i| (sim.num(i, ca), sim.num(i, cb), 0.0))
+                .collect(),
+        });
+    }
+    let (ta, tv) = (th.col("alpha")?, th.col("value")?);
+    fig.curves.push(Curve {
+        label: "REM basin, tentative".into(),
+        style: Style::Line,
+        color: 6,
+        points: (0..th.rows.len())
+            .map(|i| (th.num(i, ta), th.num(i, tv), 0.0))
+            .collect(),
+    });
+    fig.render(&dir.join("condensation_vs_alpha"))
+}
