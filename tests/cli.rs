@@ -763,3 +763,134 @@ fn idp_reduced_and_input() {
     assert_eq!(rows[0][5].parse::<f64>().unwrap(), 1.5);
     assert_eq!(rows[1][5].parse::<f64>().unwrap(), 0.25);
 }
+
+/// SPEC §9 commands: columns, the RS α_c, the effective-model limit, and bad input.
+#[test]
+fn kh_commands() {
+    let (code, out, err) = engram(&["hopfield-classic", "theory", "--alpha", "0.1,0.2"]);
+    assert_eq!(code, 0, "{err}");
+    let (h, rows) = csv(&out);
+    starts_with_columns(&h, &["alpha", "m_rs", "alpha_c"]);
+    assert_eq!(rows[1][1], "", "no retrieval state above alpha_c");
+    let (code, out, err) = engram(&[
+        "hopfield-classic",
+        "simulate",
+        "--n",
+        "200",
+        "--alpha",
+        "0.05",
+        "--samples",
+        "4",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let (h, rows) = csv(&out);
+    starts_with_columns(&h, &["n", "alpha", "patterns", "samples", "overlap"]);
+    assert_eq!(rows[0][2], "10");
+    let (code, out, err) = engram(&[
+        "diffusion",
+        "reverse",
+        "--n",
+        "10",
+        "--alpha",
+        "0.1",
+        "--samples",
+        "3",
+        "--steps",
+        "50",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let (h, _) = csv(&out);
+    starts_with_columns(&h, &["n", "alpha", "patterns", "samples", "p_memorised"]);
+    // τ_h → 0: the last row's distance to the effective trajectory shrinks with τ_h
+    let dist = |tau: &str| -> f64 {
+        let (code, out, err) = engram(&[
+            "kh",
+            "relax",
+            "--model",
+            "b",
+            "--tau-h",
+            tau,
+            "--t-max",
+            "3",
+            "--records",
+            "3",
+        ]);
+        assert_eq!(code, 0, "{err}");
+        let (h, rows) = csv(&out);
+        starts_with_columns(&h, &["t", "energy", "energy_effective", "distance"]);
+        rows.last().unwrap()[3].parse().unwrap()
+    };
+    assert!(dist("0.01") < 0.2 * dist("0.1"));
+    let cases: &[(&[&str], &str)] = &[
+        (&["kh", "relax", "--model", "b", "--beta", "-1"], "beta"),
+        (&["kh", "relax", "--model", "a", "--power", "1"], "n"),
+        (&["kh", "relax", "--model", "b", "--tau-h", "0"], "tau_h"),
+        (&["kh", "relax", "--model", "q"], "model"),
+        (
+            &[
+                "hopfield-classic",
+                "simulate",
+                "--n",
+                "100",
+                "--alpha",
+                "0.1",
+                "--samples",
+                "2",
+                "--interaction",
+                "1",
+            ],
+            "n",
+        ),
+        (
+            &[
+                "hopfield-classic",
+                "simulate",
+                "--n",
+                "100",
+                "--alpha",
+                "0.1",
+                "--samples",
+                "0",
+            ],
+            "samples",
+        ),
+        (
+            &[
+                "hopfield-classic",
+                "simulate",
+                "--n",
+                "100",
+                "--alpha",
+                "0.1",
+                "--samples",
+                "2",
+                "--flip",
+                "0.7",
+            ],
+            "flip_fraction",
+        ),
+        (&["hopfield-classic", "theory", "--alpha", "-0.1"], "alpha"),
+        (
+            &[
+                "diffusion",
+                "reverse",
+                "--n",
+                "10",
+                "--alpha",
+                "0.1",
+                "--samples",
+                "2",
+                "--t-min",
+                "30",
+            ],
+            "t_min",
+        ),
+    ];
+    for (args, name) in cases {
+        let (code, out, err) = engram(args);
+        assert_ne!(code, 0, "{args:?}");
+        assert!(out.is_empty(), "{args:?}");
+        assert_eq!(err.trim().lines().count(), 1, "{args:?}: {err}");
+        assert!(err.contains(name), "{args:?}: {err}");
+    }
+}

@@ -50,6 +50,50 @@ pub enum HopfieldCommand {
     },
 }
 
+/// `engram kh ...`: the Krotov–Hopfield two-group network (SPEC §9).
+#[derive(Debug, Subcommand)]
+pub enum KhCommand {
+    /// Relax the full two-group network (RK4) from a noisy memory and, beside it, the effective
+    /// model (hidden neurons integrated out). One row per recorded time: the full energy, the
+    /// effective energy of the effective trajectory, and the distance between the two feature
+    /// states (→ 0 as τ_h/τ_f → 0). Memories: Gaussian, entries N(0, 1/N_f), seeded.
+    ///
+    /// Columns: t,energy,energy_effective,distance,overlap,model,tau_h
+    Relax {
+        /// Model: a (Σ|v|, Σ F(h) with F = x^power), a-classic (ln cosh, ½h²), b (½v², log-sum-exp),
+        /// c (‖v‖, Σ F(h), F = x^power).
+        #[arg(long)]
+        model: String,
+        /// Feature neurons N_f.
+        #[arg(long, default_value_t = 32)]
+        nf: usize,
+        /// Hidden neurons N_h.
+        #[arg(long, default_value_t = 8)]
+        nh: usize,
+        /// β of the log-sum-exp (b) or ln cosh (a-classic) Lagrangian (> 0).
+        #[arg(long, default_value_t = 4.0, allow_hyphen_values = true)]
+        beta: f64,
+        /// Power n ≥ 2 of F (models a, c).
+        #[arg(long, default_value_t = 2)]
+        power: u32,
+        /// τ_f > 0.
+        #[arg(long, default_value_t = 1.0, allow_hyphen_values = true)]
+        tau_f: f64,
+        /// τ_h > 0.
+        #[arg(long, default_value_t = 0.1, allow_hyphen_values = true)]
+        tau_h: f64,
+        /// Integration time.
+        #[arg(long, default_value_t = 10.0, allow_hyphen_values = true)]
+        t_max: f64,
+        /// Rows to print.
+        #[arg(long, default_value_t = 20)]
+        records: usize,
+        /// Seed.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
+}
+
 /// `engram diffusion ...`: diffusion models on a finite pattern set (SPEC §9 [AMB]).
 #[derive(Debug, Subcommand)]
 pub enum DiffusionCommand {
@@ -258,4 +302,116 @@ pub fn run_diffusion(cmd: DiffusionCommand, out: &mut dyn std::io::Write) -> any
             )
         }
     }
+}
+
+pub fn run_kh(cmd: KhCommand, out: &mut dyn std::io::Write) -> anyhow::Result<()> {
+    use engram::kh::two_group::{
+        Lagrangian, LnCosh, LogSumExp, Norm, Quadratic, SumAbs, SumF, TwoGroup,
+    };
+    use rand_distr::{Distribution, StandardNormal};
+    let KhCommand::Relax {
+        model,
+        nf,
+        nh,
+        beta,
+        power,
+        tau_f,
+        tau_h,
+        t_max,
+        records,
+        seed,
+    } = cmd;
+    engram::error::positive("t_max", t_max)?;
+    if nf < 2 || nh < 1 || records == 0 {
+        anyhow::bail!(
+            "invalid nf/nh/records = {nf}/{nh}/{records}: expected nf >= 2, nh >= 1, records >= 1"
+        );
+    }
+    let (lv, lh): (Box<dyn Lagrangian>, Box<dyn Lagrangian>) = match model.as_str() {
+        "a" => (Box::new(SumAbs), Box::new(SumF::power(power)?)),
+        "a-classic" => (Box::new(LnCosh::new(beta)?), Box::new(Quadratic)),
+        "b" => (Box::new(Quadratic), Box::new(LogSumExp::new(beta)?)),
+        "c" => (Box::new(Norm), Box::new(SumF::power(power)?)),
+        other => anyhow::bail!("invalid model = {other}: expected a, a-classic, b or c"),
+    };
+    let mut rng = engram::ensembles::sample_rng(seed, 0);
+    let xi: Vec<f64> = (0..nf * nh)
+        .map(|_| {
+            let z: f64 = StandardNormal.sample(&mut rng);
+            z / (nf as f64).sqrt()
+        })
+        .collect();
+    let input = vec![0.0; nf];
+    let net = TwoGroup {
+        xi: &xi,
+        nf,
+        nh,
+        lv: lv.as_ref(),
+        lh: lh.as_ref(),
+        input: &input,
+        tau_f,
+        tau_h,
+    };
+    net.validate()?;
+    // start: memory 0 (scaled to unit entries) plus noise
+    let v0: Vec<f64> = (0..nf)
+        .map(|i| {
+            let z: f64 = StandardNormal.sample(&mut rng);
+            xi[i] * (nf as f64).sqrt() + 0.3 * z
+        })
+        .collect();
+    let mut g = vec![0.0; nf];
+    lv.grad(&v0, &mut g);
+    let mut h: Vec<f64> = (0..nh)
+        .map(|m| (0..nf).map(|i| xi[m * nf + i] * g[i]).sum())
+        .collect();
+    let mut v = v0.clone();
+    let mut ve = v0;
+    let dt = (tau_h.min(tau_f) / 20.0).min(0.01);
+    let steps_total = (t_max / dt).ceil() as usize;
+    let every = (steps_total / records).max(1);
+    let mut rows = Vec::new();
+    let mut done = 0;
+    while done < steps_total {
+        let k = every.min(steps_total - done);
+        net.integrate(&mut v, &mut h, dt, k, |_, _, _| {})?;
+        net.integrate_effective(&mut ve, dt, k)?;
+        done += k;
+        let dist = v
+            .iter()
+            .zip(&ve)
+            .map(|(a, b)| (a - b).powi(2))
+            .sum::<f64>()
+            .sqrt();
+        let norm = (v.iter().map(|x| x * x).sum::<f64>()
+            * xi[..nf].iter().map(|x| x * x).sum::<f64>())
+        .sqrt();
+        let ov = if norm > 0.0 {
+            v.iter().zip(&xi[..nf]).map(|(a, b)| a * b).sum::<f64>() / norm
+        } else {
+            0.0
+        };
+        rows.push(vec![
+            fmt(done as f64 * dt),
+            fmt(net.energy(&v, &h)),
+            fmt(net.effective_energy(&ve)),
+            fmt(dist),
+            fmt(ov),
+            model.clone(),
+            fmt(tau_h),
+        ]);
+    }
+    write_csv(
+        out,
+        &[
+            "t",
+            "energy",
+            "energy_effective",
+            "distance",
+            "overlap",
+            "model",
+            "tau_h",
+        ],
+        rows,
+    )
 }

@@ -49,6 +49,10 @@ pub enum Command {
     /// polynomial and exponential DAMs, exact asynchronous dynamics (SPEC §9).
     #[command(subcommand)]
     HopfieldClassic(kh::HopfieldCommand),
+    /// Krotov–Hopfield two-group network (feature + hidden neurons) against its effective
+    /// model (SPEC §9).
+    #[command(subcommand)]
+    Kh(kh::KhCommand),
     /// Diffusion models on a finite pattern set: reverse SDE with the exact score and the
     /// DAM / REM correspondence (SPEC §9).
     #[command(subcommand)]
@@ -73,6 +77,7 @@ pub fn execute(cli: Cli, out: &mut dyn std::io::Write) -> anyhow::Result<()> {
         Command::Dam(cmd) => dam::run(cmd, out),
         Command::Idp(cmd) => idp::run(cmd, out),
         Command::HopfieldClassic(cmd) => kh::run_hopfield(cmd, out),
+        Command::Kh(cmd) => kh::run_kh(cmd, out),
         Command::Diffusion(cmd) => kh::run_diffusion(cmd, out),
     }
 }
