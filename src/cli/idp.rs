@@ -3,12 +3,13 @@
 use clap::{Args, Subcommand};
 use rayon::prelude::*;
 
+use engram::idp::parse_activation;
 use engram::idp::reduced::{integrate, ReducedState};
-use engram::idp::sequence::{Regime, SequenceMap};
+use engram::idp::sequence::SequenceMap;
 use engram::idp::sim::{
     run_fixed_from, run_sequence, MemoryKind, SaliencySource, SdeParams, SlowParams,
 };
-use engram::idp::{memory_fixed_point, parse_activation, sigma_exist};
+use engram::study::idp_study::{fixed_point_row, phase_row, NOISE_THEORY, SEQ_THEORY};
 use engram::sweep::ParamList;
 
 use super::dam::{fmt, write_csv};
@@ -292,39 +293,9 @@ pub fn run(cmd: IdpCommand, out: &mut dyn std::io::Write) -> anyhow::Result<()> 
             }
             let rows = pts
                 .par_iter()
-                .map(|&(a, act, s)| -> engram::Result<Vec<String>> {
-                    let fp = memory_fixed_point(&act, a, s)?;
-                    let se = sigma_exist(&act, a)?;
-                    Ok(vec![
-                        fmt(fp.m_star.unwrap_or(0.0)),
-                        fmt(fp.alpha_exist),
-                        opt(fp.alpha_stab),
-                        fmt(a),
-                        fmt(act.gain()),
-                        act.name().into(),
-                        fmt(s),
-                        fp.m_star.is_some().to_string(),
-                        fp.origin_stable.to_string(),
-                        opt(se),
-                    ])
-                })
+                .map(|&(a, act, s)| fixed_point_row(&act, a, s))
                 .collect::<engram::Result<Vec<_>>>()?;
-            write_csv(
-                out,
-                &[
-                    "m_star",
-                    "alpha_exist",
-                    "alpha_stab",
-                    "saliency",
-                    "gain",
-                    "activation",
-                    "sigma",
-                    "memory_exists",
-                    "origin_stable",
-                    "sigma_exist",
-                ],
-                rows,
-            )
+            write_csv(out, &NOISE_THEORY, rows)
         }
         IdpCommand::Map { kappa, theta } => {
             let mut rows = Vec::new();
@@ -402,26 +373,9 @@ pub fn run(cmd: IdpCommand, out: &mut dyn std::io::Write) -> anyhow::Result<()> 
             }
             let rows = pts
                 .par_iter()
-                .map(|(map, z)| -> engram::Result<Vec<String>> {
-                    let (reg, n) = map.regime(*z)?;
-                    Ok(vec![
-                        fmt(map.kappa),
-                        fmt(*z),
-                        reg.name().into(),
-                        n.map_or(String::new(), |n| n.to_string()),
-                        opt(map.fixed_points().map(|f| f.1)),
-                        fmt(map.theta),
-                    ])
-                })
+                .map(|(map, z)| phase_row(map, *z))
                 .collect::<engram::Result<Vec<_>>>()?;
-            debug_assert!(rows
-                .iter()
-                .all(|r| r[2] != Regime::Sustained.name() || r[3].is_empty()));
-            write_csv(
-                out,
-                &["kappa", "z0", "regime", "n_retrieved", "z_minus", "theta"],
-                rows,
-            )
+            write_csv(out, &SEQ_THEORY, rows)
         }
         IdpCommand::Reduced {
             saliency,

@@ -77,32 +77,26 @@ impl Interaction {
                     (sp - sm).signum()
                 }
             }
-            Interaction::Power(2) => {
-                // F(a+ξ) − F(a−ξ) = 4aξ: the Hebbian local field
-                let s: f64 = a.iter().zip(xi_col).map(|(&am, &x)| am * x).sum();
-                if s > 0.0 {
-                    1.0
-                } else if s < 0.0 {
-                    -1.0
-                } else {
-                    0.0
-                }
-            }
-            _ => {
-                let s: f64 = a
-                    .iter()
+            // F(a+ξ) − F(a−ξ) = 4aξ: the Hebbian local field
+            Interaction::Power(2) => sign3(a.iter().zip(xi_col).map(|(&am, &x)| am * x).sum()),
+            _ => sign3(
+                a.iter()
                     .zip(xi_col)
                     .map(|(&am, &x)| self.f(am + x) - self.f(am - x))
-                    .sum();
-                if s > 0.0 {
-                    1.0
-                } else if s < 0.0 {
-                    -1.0
-                } else {
-                    0.0
-                }
-            }
+                    .sum(),
+            ),
         }
+    }
+}
+
+/// Sign with 0 for 0 (a tie keeps the spin).
+fn sign3(s: f64) -> f64 {
+    if s > 0.0 {
+        1.0
+    } else if s < 0.0 {
+        -1.0
+    } else {
+        0.0
     }
 }
 

@@ -29,18 +29,38 @@ fn opt(x: Option<f64>) -> String {
     x.map_or(String::new(), fmt)
 }
 
-/// theory.csv columns of `[idp_noise]`.
-pub const NOISE_THEORY: [&str; 9] = [
-    "saliency",
-    "sigma",
+/// Columns of a memory fixed-point row (`engram idp fixed-point` and `[idp_noise]`
+/// theory.csv; SPEC §11 order first).
+pub const NOISE_THEORY: [&str; 10] = [
     "m_star",
-    "memory_exists",
     "alpha_exist",
     "alpha_stab",
-    "sigma_exist",
-    "activation",
+    "saliency",
     "gain",
+    "activation",
+    "sigma",
+    "memory_exists",
+    "origin_stable",
+    "sigma_exist",
 ];
+
+/// One fixed-point row (columns [`NOISE_THEORY`]); empty fields where a quantity is not
+/// defined (no memory state; never destabilised).
+pub fn fixed_point_row(act: &Activation, saliency: f64, sigma: f64) -> Result<Vec<String>> {
+    let fp = memory_fixed_point(act, saliency, sigma)?;
+    Ok(vec![
+        fmt(fp.m_star.unwrap_or(0.0)),
+        fmt(fp.alpha_exist),
+        opt(fp.alpha_stab),
+        fmt(saliency),
+        fmt(act.gain()),
+        act.name().into(),
+        fmt(sigma),
+        fp.m_star.is_some().to_string(),
+        fp.origin_stable.to_string(),
+        opt(sigma_exist(act, saliency)?),
+    ])
+}
 /// simulation.csv columns of `[idp_noise]`.
 pub const NOISE_SIM: [&str; 12] = [
     "saliency",
@@ -75,20 +95,7 @@ pub fn run_noise(
     }
     let theory_rows = grid
         .par_iter()
-        .map(|&(a, s)| -> Result<Vec<String>> {
-            let fp = memory_fixed_point(&act, a, s)?;
-            Ok(vec![
-                fmt(a),
-                fmt(s),
-                fmt(fp.m_star.unwrap_or(0.0)),
-                fp.m_star.is_some().to_string(),
-                fmt(fp.alpha_exist),
-                opt(fp.alpha_stab),
-                opt(sigma_exist(&act, a)?),
-                act.name().into(),
-                fmt(act.gain()),
-            ])
-        })
+        .map(|&(a, s)| fixed_point_row(&act, a, s))
         .collect::<Result<Vec<_>>>()?;
     if let Some(sim) = &cfg.simulate {
         let n = if quick { sim.n.0.min(256) } else { sim.n.0 };
@@ -284,8 +291,21 @@ pub fn render_noise(cfg: &IdpNoiseSection, dir: &Path) -> Result<Vec<PathBuf>> {
     Ok(out)
 }
 
-/// theory.csv columns of `[idp_sequence]`.
+/// Columns of a (κ, Z₀) phase row (`engram idp phase` and `[idp_sequence]` theory.csv).
 pub const SEQ_THEORY: [&str; 6] = ["kappa", "z0", "regime", "n_retrieved", "z_minus", "theta"];
+
+/// One phase-diagram row of the map (columns [`SEQ_THEORY`]).
+pub fn phase_row(map: &SequenceMap, z0: f64) -> Result<Vec<String>> {
+    let (reg, n) = map.regime(z0)?;
+    Ok(vec![
+        fmt(map.kappa),
+        fmt(z0),
+        reg.name().into(),
+        n.map_or(String::new(), |n| n.to_string()),
+        opt(map.fixed_points().map(|f| f.1)),
+        fmt(map.theta),
+    ])
+}
 /// simulation.csv columns of `[idp_sequence]`.
 pub const SEQ_SIM: [&str; 13] = [
     "kappa",
@@ -320,17 +340,7 @@ pub fn run_sequence_study(
     }
     let theory_rows = grid
         .par_iter()
-        .map(|(map, z)| -> Result<Vec<String>> {
-            let (reg, n) = map.regime(*z)?;
-            Ok(vec![
-                fmt(map.kappa),
-                fmt(*z),
-                reg.name().into(),
-                n.map_or(String::new(), |n| n.to_string()),
-                opt(map.fixed_points().map(|f| f.1)),
-                fmt(theta),
-            ])
-        })
+        .map(|(map, z)| phase_row(map, *z))
         .collect::<Result<Vec<_>>>()?;
     let mut files = Vec::new();
     if let Some(sim) = &cfg.simulate {
