@@ -11,12 +11,15 @@ use clap::{Parser, Subcommand};
 
 pub use dam::DamCommand;
 
-/// engram: theory and simulation of associative memories (dense associative memories /
-/// modern Hopfield networks with P = e^{αN} patterns).
+/// engram: theory and simulation of associative memories — dense associative memories /
+/// modern Hopfield networks with P = e^{αN} patterns, the input-driven plasticity (IDP)
+/// Hopfield network, the Krotov–Hopfield two-group network, classic Hopfield and diffusion
+/// models on finite pattern sets.
 ///
-/// Symbols: α = load (P = e^{αN} patterns of N components), λ = inverse temperature of the
-/// softmax (energy E = −(1/λ) log Σ_μ e^{λ ξ^μ·x} + ½‖x‖²), r = ‖x‖²/N the squared norm per
-/// component of the configuration. Lists: `a,b,c` or `from:to:points` (inclusive, linear).
+/// Symbols (`dam`): α = load (P = e^{αN} patterns of N components), λ = inverse temperature of
+/// the softmax (energy E = −(1/λ) log Σ_μ e^{λ ξ^μ·x} + ½‖x‖²), r = ‖x‖²/N the squared norm per
+/// component of the configuration. In `idp`, α_μ is a saliency; in `hopfield-classic`,
+/// α = P/N. Lists: `a,b,c` or `from:to:points` (inclusive, linear).
 /// Query commands print CSV (header + one row per point) to stdout.
 #[derive(Debug, Parser)]
 #[command(name = "engram", version, about, long_about)]
@@ -38,7 +41,7 @@ pub enum Command {
     Merge(run::MergeArgs),
     /// Re-render a study's figures from its CSV files (no recomputation).
     Plot(run::PlotArgs),
-    /// Dense associative memory theory (SPEC §1–§7).
+    /// Dense associative memories: theory (SPEC §1–§7) and Monte-Carlo simulation (SPEC §10).
     #[command(subcommand)]
     Dam(DamCommand),
     /// Input-driven plasticity Hopfield network: fixed points, noise thresholds, the
