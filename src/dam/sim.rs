@@ -267,8 +267,18 @@ fn stream(
         };
     }
     stream_body(
-        patterns, stride, rows, xf, lambda, cutoff, logits, acc, block_acc, dot8, axpy8,
+        patterns, stride, rows, xf, lambda, cutoff, logits, acc, block_acc, dot8, axpy_block,
     )
+}
+
+/// y += Σ_k w_k row_k, rows with w_k = 0 skipped (portable path, row by row with [`axpy8`]).
+#[inline(always)]
+fn axpy_block(w: &[f32], rows: &[f32], stride: usize, y: &mut [f32]) {
+    for (&wk, row) in w.iter().zip(rows.chunks_exact(stride)) {
+        if wk != 0.0 {
+            axpy8(wk, row, y);
+        }
+    }
 }
 
 #[cfg(target_arch = "x86_64")]
@@ -287,7 +297,9 @@ unsafe fn stream_avx2(
 ) -> Softmax {
     // SAFETY (both closures): AVX2 is enabled here; all lengths are multiples of 8.
     let dot = |a: &[f32], b: &[f32]| unsafe { avx2::dot8(a, b) };
-    let axpy = |w: f32, x: &[f32], y: &mut [f32]| unsafe { avx2::axpy8(w, x, y) };
+    let axpy = |w: &[f32], rows: &[f32], stride: usize, y: &mut [f32]| unsafe {
+        avx2::axpy_block(w, rows, stride, y)
+    };
     stream_body(
         patterns, stride, rows, xf, lambda, cutoff, logits, acc, block_acc, dot, axpy,
     )
@@ -314,6 +326,61 @@ mod avx2 {
         let lo = (s[0] as f64 + s[1] as f64) + (s[2] as f64 + s[3] as f64);
         let hi = (s[4] as f64 + s[5] as f64) + (s[6] as f64 + s[7] as f64);
         lo + hi
+    }
+
+    /// y += Σ_k w_k row_k over a block of rows (`rows` = w.len() × stride), rows with w_k = 0
+    /// skipped. Columns are taken 64 at a time with the 8 partial vectors held in registers
+    /// across the whole block (no store/load of y per row); each lane does y + w·x in the same
+    /// row order as repeated [`axpy8`] calls, so the result is bit-identical.
+    /// Domain: stride a multiple of 8, y.len() = stride; the caller guarantees AVX2.
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    pub unsafe fn axpy_block(w: &[f32], rows: &[f32], stride: usize, y: &mut [f32]) {
+        let full = stride / 64 * 64;
+        let mut c = 0;
+        while c < full {
+            let yp = y.as_mut_ptr().add(c);
+            let mut a0 = _mm256_loadu_ps(yp);
+            let mut a1 = _mm256_loadu_ps(yp.add(8));
+            let mut a2 = _mm256_loadu_ps(yp.add(16));
+            let mut a3 = _mm256_loadu_ps(yp.add(24));
+            let mut a4 = _mm256_loadu_ps(yp.add(32));
+            let mut a5 = _mm256_loadu_ps(yp.add(40));
+            let mut a6 = _mm256_loadu_ps(yp.add(48));
+            let mut a7 = _mm256_loadu_ps(yp.add(56));
+            for (k, &wk) in w.iter().enumerate() {
+                if wk == 0.0 {
+                    continue;
+                }
+                let vw = _mm256_set1_ps(wk);
+                let xp = rows.as_ptr().add(k * stride + c);
+                a0 = _mm256_add_ps(a0, _mm256_mul_ps(vw, _mm256_loadu_ps(xp)));
+                a1 = _mm256_add_ps(a1, _mm256_mul_ps(vw, _mm256_loadu_ps(xp.add(8))));
+                a2 = _mm256_add_ps(a2, _mm256_mul_ps(vw, _mm256_loadu_ps(xp.add(16))));
+                a3 = _mm256_add_ps(a3, _mm256_mul_ps(vw, _mm256_loadu_ps(xp.add(24))));
+                a4 = _mm256_add_ps(a4, _mm256_mul_ps(vw, _mm256_loadu_ps(xp.add(32))));
+                a5 = _mm256_add_ps(a5, _mm256_mul_ps(vw, _mm256_loadu_ps(xp.add(40))));
+                a6 = _mm256_add_ps(a6, _mm256_mul_ps(vw, _mm256_loadu_ps(xp.add(48))));
+                a7 = _mm256_add_ps(a7, _mm256_mul_ps(vw, _mm256_loadu_ps(xp.add(56))));
+            }
+            _mm256_storeu_ps(yp, a0);
+            _mm256_storeu_ps(yp.add(8), a1);
+            _mm256_storeu_ps(yp.add(16), a2);
+            _mm256_storeu_ps(yp.add(24), a3);
+            _mm256_storeu_ps(yp.add(32), a4);
+            _mm256_storeu_ps(yp.add(40), a5);
+            _mm256_storeu_ps(yp.add(48), a6);
+            _mm256_storeu_ps(yp.add(56), a7);
+            c += 64;
+        }
+        if full < stride {
+            for (k, &wk) in w.iter().enumerate() {
+                if wk != 0.0 {
+                    let row = &rows[k * stride + full..(k + 1) * stride];
+                    axpy8(wk, row, &mut y[full..]);
+                }
+            }
+        }
     }
 
     /// Domain: equal lengths, a multiple of 8; the caller guarantees AVX2.
@@ -345,7 +412,7 @@ fn stream_body(
     acc: &mut [f64],
     block_acc: &mut [f32],
     dot: impl Fn(&[f32], &[f32]) -> f64,
-    axpy: impl Fn(f32, &[f32], &mut [f32]),
+    axpy: impl Fn(&[f32], &[f32], usize, &mut [f32]),
 ) -> Softmax {
     debug_assert!(stride % 8 == 0 && xf.len() == stride && block_acc.len() == stride);
     acc.iter_mut().for_each(|a| *a = 0.0);
@@ -373,14 +440,17 @@ fn stream_body(
         let floor = sm.max - cutoff;
         block_acc.iter_mut().for_each(|a| *a = 0.0);
         let mut bsum = 0.0;
-        for (&l, row) in logits.iter().zip(block.chunks_exact(stride)) {
+        let mut weights = [0f32; BLOCK];
+        for (wt, &l) in weights.iter_mut().zip(&logits[..end - start]) {
             if l < floor {
                 continue;
             }
             let w = (l - sm.max).exp();
             bsum += w;
-            axpy(w as f32, row, block_acc);
+            // w as f32 may be 0 (underflow): adding 0·x leaves block_acc unchanged either way
+            *wt = w as f32;
         }
+        axpy(&weights[..end - start], block, stride, block_acc);
         sm.sum += bsum;
         for (a, &b) in acc.iter_mut().zip(block_acc.iter()) {
             *a += b as f64;
