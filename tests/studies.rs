@@ -408,3 +408,18 @@ fn diffusion_config() {
     assert!(th.len() > 50);
     check_figure(&dir, "condensation_vs_alpha");
 }
+
+/// With `--features pdf` every figure is also a vector PDF with the font embedded
+/// (`cargo test --release --features pdf --test studies`).
+#[cfg(feature = "pdf")]
+#[test]
+fn pdf_figures() {
+    let out = tmpdir("pdf");
+    let dir = run_quick("basins", &out, &[]);
+    let pdf = std::fs::read(dir.join("p_retrieved_vs_cosine.pdf")).unwrap();
+    assert!(pdf.starts_with(b"%PDF"));
+    assert!(
+        pdf.windows(8).any(|w| w == b"FontFile"),
+        "font not embedded"
+    );
+}

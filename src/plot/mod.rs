@@ -3,7 +3,8 @@
 //! simulation as points with error bars, log axes on request.
 //!
 //! Two sizes: `paper` (3.4 in × 2.55 in at 300 dpi, a two-column figure) written as
-//! `<stem>.png` and `<stem>.svg`, and `talk` (1600 × 1200 px) written as `<stem>_talk.png`.
+//! `<stem>.png` and `<stem>.svg` (and `<stem>.pdf` with the `pdf` feature), and `talk`
+//! (1600 × 1200 px) written as `<stem>_talk.png`.
 //! Every file is written atomically.
 
 use std::path::{Path, PathBuf};
@@ -192,6 +193,26 @@ fn tick(v: &f64) -> String {
     }
 }
 
+/// Vector PDF of an SVG figure with the embedded DejaVu Sans as the sans-serif family
+/// (feature `pdf`).
+#[cfg(feature = "pdf")]
+fn svg_to_pdf(svg: &str) -> std::result::Result<Vec<u8>, String> {
+    use svg2pdf::usvg;
+    let mut opt = usvg::Options::default();
+    let db = opt.fontdb_mut();
+    db.load_font_data(dejavu::sans::regular().to_vec());
+    db.load_font_data(dejavu::sans::bold().to_vec());
+    db.load_font_data(dejavu::sans::oblique().to_vec());
+    db.set_sans_serif_family("DejaVu Sans");
+    let tree = usvg::Tree::from_str(svg, &opt).map_err(|e| e.to_string())?;
+    svg2pdf::to_pdf(
+        &tree,
+        svg2pdf::ConversionOptions::default(),
+        svg2pdf::PageOptions::default(),
+    )
+    .map_err(|e| e.to_string())
+}
+
 fn plot_err(path: &Path, e: impl std::fmt::Display) -> EngramError {
     EngramError::Io(format!("cannot render {}: {e}", path.display()))
 }
@@ -289,6 +310,12 @@ impl Figure {
         }
         write_atomic(&path, svg.as_bytes())?;
         written.push(path);
+        #[cfg(feature = "pdf")]
+        {
+            let path = with_ext(".pdf");
+            write_atomic(&path, &svg_to_pdf(&svg).map_err(|e| plot_err(&path, e))?)?;
+            written.push(path);
+        }
         Ok(written)
     }
 
