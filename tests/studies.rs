@@ -423,3 +423,24 @@ fn pdf_figures() {
         "font not embedded"
     );
 }
+
+/// `[two_group]`: the distance to the effective trajectory falls with τ_h (ratio of the two
+/// quick τ_h values within a factor 2 of the τ_h ratio) and the energy never rises.
+#[test]
+fn two_group_config() {
+    let out = tmpdir("twogroup");
+    let dir = run_quick("two_group", &out, &[]);
+    let (h, rows) = csv(&dir.join("simulation.csv"));
+    has_columns(&h, &["model", "tau_h", "max_distance", "energy_rise_max"]);
+    assert_eq!(rows.len(), 4 * 2);
+    for pair in rows.chunks(2) {
+        let (t0, t1): (f64, f64) = (pair[0][1].parse().unwrap(), pair[1][1].parse().unwrap());
+        let (d0, d1): (f64, f64) = (pair[0][2].parse().unwrap(), pair[1][2].parse().unwrap());
+        let r = (d1 / d0) / (t1 / t0);
+        assert!(r > 0.5 && r < 2.0, "{pair:?}");
+        for row in pair {
+            assert!(row[6].parse::<f64>().unwrap() < 1e-10, "{row:?}");
+        }
+    }
+    check_figure(&dir, "distance_vs_tau_h");
+}

@@ -305,10 +305,7 @@ pub fn run_diffusion(cmd: DiffusionCommand, out: &mut dyn std::io::Write) -> any
 }
 
 pub fn run_kh(cmd: KhCommand, out: &mut dyn std::io::Write) -> anyhow::Result<()> {
-    use engram::kh::two_group::{
-        Lagrangian, LnCosh, LogSumExp, Norm, Quadratic, SumAbs, SumF, TwoGroup,
-    };
-    use rand_distr::{Distribution, StandardNormal};
+    use engram::kh::two_group::{relax_compare, Model};
     let KhCommand::Relax {
         model,
         nf,
@@ -321,86 +318,21 @@ pub fn run_kh(cmd: KhCommand, out: &mut dyn std::io::Write) -> anyhow::Result<()
         records,
         seed,
     } = cmd;
-    engram::error::positive("t_max", t_max)?;
-    if nf < 2 || nh < 1 || records == 0 {
-        anyhow::bail!(
-            "invalid nf/nh/records = {nf}/{nh}/{records}: expected nf >= 2, nh >= 1, records >= 1"
-        );
-    }
-    let (lv, lh): (Box<dyn Lagrangian>, Box<dyn Lagrangian>) = match model.as_str() {
-        "a" => (Box::new(SumAbs), Box::new(SumF::power(power)?)),
-        "a-classic" => (Box::new(LnCosh::new(beta)?), Box::new(Quadratic)),
-        "b" => (Box::new(Quadratic), Box::new(LogSumExp::new(beta)?)),
-        "c" => (Box::new(Norm), Box::new(SumF::power(power)?)),
-        other => anyhow::bail!("invalid model = {other}: expected a, a-classic, b or c"),
-    };
-    let mut rng = engram::ensembles::sample_rng(seed, 0);
-    let xi: Vec<f64> = (0..nf * nh)
-        .map(|_| {
-            let z: f64 = StandardNormal.sample(&mut rng);
-            z / (nf as f64).sqrt()
+    let m = Model::parse(&model, beta, power)?;
+    let rows = relax_compare(m, nf, nh, tau_f, tau_h, t_max, records, seed)?
+        .into_iter()
+        .map(|r| {
+            vec![
+                fmt(r.t),
+                fmt(r.energy),
+                fmt(r.energy_effective),
+                fmt(r.distance),
+                fmt(r.overlap),
+                model.clone(),
+                fmt(tau_h),
+            ]
         })
         .collect();
-    let input = vec![0.0; nf];
-    let net = TwoGroup {
-        xi: &xi,
-        nf,
-        nh,
-        lv: lv.as_ref(),
-        lh: lh.as_ref(),
-        input: &input,
-        tau_f,
-        tau_h,
-    };
-    net.validate()?;
-    // start: memory 0 (scaled to unit entries) plus noise
-    let v0: Vec<f64> = (0..nf)
-        .map(|i| {
-            let z: f64 = StandardNormal.sample(&mut rng);
-            xi[i] * (nf as f64).sqrt() + 0.3 * z
-        })
-        .collect();
-    let mut g = vec![0.0; nf];
-    lv.grad(&v0, &mut g);
-    let mut h: Vec<f64> = (0..nh)
-        .map(|m| (0..nf).map(|i| xi[m * nf + i] * g[i]).sum())
-        .collect();
-    let mut v = v0.clone();
-    let mut ve = v0;
-    let dt = (tau_h.min(tau_f) / 20.0).min(0.01);
-    let steps_total = (t_max / dt).ceil() as usize;
-    let every = (steps_total / records).max(1);
-    let mut rows = Vec::new();
-    let mut done = 0;
-    while done < steps_total {
-        let k = every.min(steps_total - done);
-        net.integrate(&mut v, &mut h, dt, k, |_, _, _| {})?;
-        net.integrate_effective(&mut ve, dt, k)?;
-        done += k;
-        let dist = v
-            .iter()
-            .zip(&ve)
-            .map(|(a, b)| (a - b).powi(2))
-            .sum::<f64>()
-            .sqrt();
-        let norm = (v.iter().map(|x| x * x).sum::<f64>()
-            * xi[..nf].iter().map(|x| x * x).sum::<f64>())
-        .sqrt();
-        let ov = if norm > 0.0 {
-            v.iter().zip(&xi[..nf]).map(|(a, b)| a * b).sum::<f64>() / norm
-        } else {
-            0.0
-        };
-        rows.push(vec![
-            fmt(done as f64 * dt),
-            fmt(net.energy(&v, &h)),
-            fmt(net.effective_energy(&ve)),
-            fmt(dist),
-            fmt(ov),
-            model.clone(),
-            fmt(tau_h),
-        ]);
-    }
     write_csv(
         out,
         &[

@@ -439,3 +439,167 @@ impl TwoGroup<'_> {
         Ok(())
     }
 }
+
+/// The models of SPEC §9's table, by name.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Model {
+    /// A: L_v = Σ|v|, L_h = Σ F(h), F = x^power.
+    A {
+        /// Power n ≥ 2.
+        power: u32,
+    },
+    /// A classic: L_v = Σ ln cosh(βv)/β, L_h = ½‖h‖².
+    AClassic {
+        /// Gain β > 0.
+        beta: f64,
+    },
+    /// B: L_v = ½‖v‖², L_h = β⁻¹ log Σ e^{βh}.
+    B {
+        /// β > 0.
+        beta: f64,
+    },
+    /// C: L_v = ‖v‖, L_h = Σ F(h), F = x^power.
+    C {
+        /// Power n ≥ 2.
+        power: u32,
+    },
+}
+
+impl Model {
+    /// Parse "a" | "a-classic" | "b" | "c" with the β / power parameters.
+    pub fn parse(name: &str, beta: f64, power: u32) -> Result<Self> {
+        match name {
+            "a" => Ok(Model::A { power }),
+            "a-classic" => Ok(Model::AClassic { beta }),
+            "b" => Ok(Model::B { beta }),
+            "c" => Ok(Model::C { power }),
+            other => Err(EngramError::InvalidParameter {
+                name: "model",
+                value: other.into(),
+                allowed: "a, a-classic, b or c",
+            }),
+        }
+    }
+
+    /// Name as on the command line.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Model::A { .. } => "a",
+            Model::AClassic { .. } => "a-classic",
+            Model::B { .. } => "b",
+            Model::C { .. } => "c",
+        }
+    }
+
+    /// The two Lagrangians (validated).
+    pub fn lagrangians(&self) -> Result<(Box<dyn Lagrangian>, Box<dyn Lagrangian>)> {
+        Ok(match *self {
+            Model::A { power } => (Box::new(SumAbs), Box::new(SumF::power(power)?)),
+            Model::AClassic { beta } => (Box::new(LnCosh::new(beta)?), Box::new(Quadratic)),
+            Model::B { beta } => (Box::new(Quadratic), Box::new(LogSumExp::new(beta)?)),
+            Model::C { power } => (Box::new(Norm), Box::new(SumF::power(power)?)),
+        })
+    }
+}
+
+/// One record of [`relax_compare`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RelaxRecord {
+    /// Time.
+    pub t: f64,
+    /// Energy of the full network.
+    pub energy: f64,
+    /// Effective energy along the effective trajectory.
+    pub energy_effective: f64,
+    /// ‖v_full − v_eff‖.
+    pub distance: f64,
+    /// Cosine of v_full with memory 0.
+    pub overlap: f64,
+}
+
+/// Relax the full network and the effective model side by side from memory 0 (scaled to
+/// unit entries) plus noise 0.3 per neuron, with Gaussian memories N(0, 1/N_f) from
+/// (seed, 0); hidden neurons start at h = ξ g(v₀). RK4 with dt = min(τ_h, τ_f)/20 (≤ 0.01);
+/// `records` evenly spaced records. Domain: N_f ≥ 2, N_h ≥ 1, τ's > 0, t_max > 0.
+#[allow(clippy::too_many_arguments)]
+pub fn relax_compare(
+    model: Model,
+    nf: usize,
+    nh: usize,
+    tau_f: f64,
+    tau_h: f64,
+    t_max: f64,
+    records: usize,
+    seed: u64,
+) -> Result<Vec<RelaxRecord>> {
+    use rand_distr::{Distribution, StandardNormal};
+    positive("t_max", t_max)?;
+    if nf < 2 || nh < 1 || records == 0 {
+        return Err(EngramError::InvalidParameter {
+            name: "nf",
+            value: format!("nf = {nf}, nh = {nh}, records = {records}"),
+            allowed: "nf >= 2, nh >= 1, records >= 1",
+        });
+    }
+    let (lv, lh) = model.lagrangians()?;
+    let mut rng = crate::ensembles::sample_rng(seed, 0);
+    let xi: Vec<f64> = (0..nf * nh)
+        .map(|_| {
+            let z: f64 = StandardNormal.sample(&mut rng);
+            z / (nf as f64).sqrt()
+        })
+        .collect();
+    let input = vec![0.0; nf];
+    let net = TwoGroup {
+        xi: &xi,
+        nf,
+        nh,
+        lv: lv.as_ref(),
+        lh: lh.as_ref(),
+        input: &input,
+        tau_f,
+        tau_h,
+    };
+    net.validate()?;
+    let v0: Vec<f64> = (0..nf)
+        .map(|i| {
+            let z: f64 = StandardNormal.sample(&mut rng);
+            xi[i] * (nf as f64).sqrt() + 0.3 * z
+        })
+        .collect();
+    let mut g = vec![0.0; nf];
+    lv.grad(&v0, &mut g);
+    let mut h = net.xi_g(&g);
+    let mut v = v0.clone();
+    let mut ve = v0;
+    let dt = (tau_h.min(tau_f) / 20.0).min(0.01);
+    let total = (t_max / dt).ceil() as usize;
+    let every = (total / records).max(1);
+    let x0n = xi[..nf].iter().map(|x| x * x).sum::<f64>().sqrt();
+    let mut out = Vec::new();
+    let mut done = 0;
+    while done < total {
+        let k = every.min(total - done);
+        net.integrate(&mut v, &mut h, dt, k, |_, _, _| {})?;
+        net.integrate_effective(&mut ve, dt, k)?;
+        done += k;
+        let vn = v.iter().map(|x| x * x).sum::<f64>().sqrt();
+        out.push(RelaxRecord {
+            t: done as f64 * dt,
+            energy: net.energy(&v, &h),
+            energy_effective: net.effective_energy(&ve),
+            distance: v
+                .iter()
+                .zip(&ve)
+                .map(|(a, b)| (a - b).powi(2))
+                .sum::<f64>()
+                .sqrt(),
+            overlap: if vn > 0.0 {
+                v.iter().zip(&xi[..nf]).map(|(a, b)| a * b).sum::<f64>() / (vn * x0n)
+            } else {
+                0.0
+            },
+        });
+    }
+    Ok(out)
+}

@@ -354,7 +354,7 @@ impl Figure {
         let mut chart = ChartBuilder::on(root)
             .margin(size.font as u32 / 2)
             .x_label_area_size((size.font * 2.2) as u32)
-            .y_label_area_size((size.font * 3.0) as u32)
+            .y_label_area_size((size.font * 3.5) as u32)
             .build_cartesian_2d(xr, yr)
             .map_err(|e| err(&e))?;
         chart

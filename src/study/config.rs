@@ -26,6 +26,36 @@ pub struct StudyConfig {
     pub hopfield_classic: Option<HopfieldSection>,
     /// `[diffusion]`: reverse diffusion on finite pattern sets vs the REM (SPEC §9).
     pub diffusion: Option<DiffusionSection>,
+    /// `[two_group]`: the Krotov–Hopfield network vs its effective model as τ_h → 0 (SPEC §9).
+    pub two_group: Option<TwoGroupSection>,
+}
+
+/// `[two_group]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TwoGroupSection {
+    /// Models: any of "a", "a-classic", "b", "c".
+    pub models: Vec<String>,
+    /// Hidden time constants τ_h (τ_f = 1).
+    pub tau_h: PositiveSweep,
+    /// Feature neurons (default 32).
+    #[serde(default = "Count::thirty_two")]
+    pub nf: Count,
+    /// Hidden neurons (default 8).
+    #[serde(default = "Count::eight")]
+    pub nh: Count,
+    /// β of models a-classic and b (default 4).
+    #[serde(default = "PositiveNumber::four")]
+    pub beta: PositiveNumber,
+    /// Power of F in models a and c (default 2; use an even power for c).
+    #[serde(default = "Count::two")]
+    pub power: Count,
+    /// Integration time (default 10).
+    #[serde(default = "PositiveNumber::ten")]
+    pub t_max: PositiveNumber,
+    /// Seed (default 1).
+    #[serde(default = "one_u64")]
+    pub seed: u64,
 }
 
 /// `[hopfield_classic]`.
@@ -393,6 +423,12 @@ impl Count {
     fn four_hundred() -> Self {
         Self(400)
     }
+    fn thirty_two() -> Self {
+        Self(32)
+    }
+    fn eight() -> Self {
+        Self(8)
+    }
 }
 
 impl<'de> Deserialize<'de> for Count {
@@ -441,6 +477,9 @@ impl PositiveNumber {
     }
     fn milli() -> Self {
         Self(1e-3)
+    }
+    fn ten() -> Self {
+        Self(10.0)
     }
 }
 
@@ -512,6 +551,7 @@ pub fn parse_config(text: &str, origin: &str) -> Result<StudyConfig> {
         cfg.idp_sequence.is_some(),
         cfg.hopfield_classic.is_some(),
         cfg.diffusion.is_some(),
+        cfg.two_group.is_some(),
     ]
     .iter()
     .filter(|b| **b)
@@ -519,7 +559,7 @@ pub fn parse_config(text: &str, origin: &str) -> Result<StudyConfig> {
     if sections != 1 {
         return Err(EngramError::Config(format!(
             "{origin}: expected exactly one model section ([phase_diagram], [dam_simulation], \
-             [idp_noise], [idp_sequence], [hopfield_classic] or [diffusion]), found {sections}"
+             [idp_noise], [idp_sequence], [hopfield_classic], [diffusion] or [two_group]), found {sections}"
         )));
     }
     let orthogonal = |key: &str, n: usize, p: usize| -> Result<()> {
@@ -552,6 +592,22 @@ pub fn parse_config(text: &str, origin: &str) -> Result<StudyConfig> {
             return Err(EngramError::Config(format!(
                 "{origin}: key 'hopfield_classic.flip' = {}: expected a fraction in [0, 0.5]",
                 h.flip
+            )));
+        }
+    }
+    if let Some(t) = &cfg.two_group {
+        for m in &t.models {
+            if let Err(e) = crate::kh::two_group::Model::parse(m, t.beta.0, t.power.0 as u32)
+                .and_then(|m| m.lagrangians().map(|_| ()))
+            {
+                return Err(EngramError::Config(format!(
+                    "{origin}: key 'two_group.models': {e}"
+                )));
+            }
+        }
+        if t.models.is_empty() || t.nf.0 < 2 {
+            return Err(EngramError::Config(format!(
+                "{origin}: key 'two_group': expected at least one model and nf >= 2"
             )));
         }
     }

@@ -5,7 +5,7 @@
 //!
 //! Study kinds (exactly one section per config): `[phase_diagram]` (SPEC §5),
 //! `[dam_simulation]` (SPEC §3, §6, §10), `[idp_noise]` and `[idp_sequence]` (SPEC §8),
-//! `[hopfield_classic]` and `[diffusion]` (SPEC §9).
+//! `[hopfield_classic]`, `[diffusion]` and `[two_group]` (SPEC §9).
 //! Adding a model's study: a config section in [`config`], a `run` function that writes
 //! theory.csv / simulation.csv through [`points::run_points`], and a `render` function that
 //! reads them back; then one line in [`run_study`] and one in [`render_study`].
@@ -203,6 +203,8 @@ fn execute(
         kh_study::run_hopfield(h, &dir, schedule, quick, progress)?
     } else if let Some(d) = &cfg.diffusion {
         kh_study::run_diffusion(d, &dir, schedule, quick, progress)?
+    } else if let Some(t) = &cfg.two_group {
+        kh_study::run_two_group(t, &dir, schedule, quick, progress)?
     } else {
         vec![]
     };
@@ -254,6 +256,8 @@ pub fn render_study(dir: &Path) -> Result<Vec<PathBuf>> {
         kh_study::render_hopfield(h, dir)
     } else if let Some(d) = &cfg.diffusion {
         kh_study::render_diffusion(d, dir)
+    } else if let Some(t) = &cfg.two_group {
+        kh_study::render_two_group(t, dir)
     } else {
         Ok(vec![])
     }
