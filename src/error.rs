@@ -55,3 +55,24 @@ pub fn positive(name: &'static str, value: f64) -> Result<f64> {
         })
     }
 }
+
+/// Largest pattern store the non-DAM simulators allocate (the DAM simulator has its own
+/// `--memory-gib` budget): 4 GiB.
+pub const STORE_LIMIT_BYTES: f64 = 4.0 * 1024.0 * 1024.0 * 1024.0;
+
+/// Refuse a store of `entries` values of `bytes_each` bytes above [`STORE_LIMIT_BYTES`], with
+/// the estimate in the message, instead of aborting on allocation failure.
+pub fn check_store(name: &'static str, entries: f64, bytes_each: f64) -> Result<()> {
+    let bytes = entries * bytes_each;
+    if bytes > STORE_LIMIT_BYTES || !bytes.is_finite() {
+        return Err(EngramError::InvalidParameter {
+            name,
+            value: format!(
+                "{entries:.3e} stored values ({:.2} GiB)",
+                bytes / 1024f64.powi(3)
+            ),
+            allowed: "a pattern store of at most 4 GiB",
+        });
+    }
+    Ok(())
+}

@@ -894,3 +894,52 @@ fn kh_commands() {
         assert!(err.contains(name), "{args:?}: {err}");
     }
 }
+
+/// Stores that would not fit are refused with the estimate, never aborted by allocation.
+#[test]
+fn oversized_stores_are_refused() {
+    let many: String = vec!["1"; 1000].join(",");
+    let cases: Vec<Vec<&str>> = vec![
+        vec![
+            "hopfield-classic",
+            "simulate",
+            "--n",
+            "100000",
+            "--alpha",
+            "1",
+            "--samples",
+            "1",
+        ],
+        vec![
+            "idp",
+            "simulate",
+            "--n",
+            "1048576",
+            "--p",
+            "1000",
+            "--saliency",
+            &many,
+            "--t-max",
+            "1",
+        ],
+        vec![
+            "diffusion",
+            "reverse",
+            "--n",
+            "2000",
+            "--alpha",
+            "0.0069",
+            "--samples",
+            "1",
+        ],
+    ];
+    for args in cases {
+        let (code, _, err) = engram(&args);
+        assert_ne!(code, 0);
+        assert!(
+            err.contains("GiB") && err.contains("at most 4 GiB"),
+            "{err}"
+        );
+        assert_eq!(err.trim().lines().count(), 1);
+    }
+}

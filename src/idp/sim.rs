@@ -72,6 +72,7 @@ pub fn memories<R: Rng>(kind: MemoryKind, n: usize, p: usize, rng: &mut R) -> Re
             allowed: "a whole number >= 1",
         });
     }
+    crate::error::check_store("p", n as f64 * p as f64, 8.0)?;
     match kind {
         MemoryKind::Random => Ok((0..n * p)
             .map(|_| if rng.random::<bool>() { 1.0 } else { -1.0 })

@@ -149,6 +149,7 @@ impl PatternSet {
 
 /// Spherical patterns (norm √N) for sample `sample` of `seed`: P × N row-major.
 pub fn spherical_patterns(n: usize, p: usize, seed: u64, sample: u64) -> Result<PatternSet> {
+    crate::error::check_store("patterns", n as f64 * p as f64, 8.0)?;
     let mut rng = sample_rng(seed, sample);
     let mut xi = Vec::with_capacity(n * p);
     for _ in 0..p {

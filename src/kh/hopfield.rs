@@ -201,6 +201,7 @@ pub fn run_async(p: &AsyncParams, sample: u64) -> Result<AsyncResult> {
         });
     }
     let (n, np) = (p.n, p.p);
+    crate::error::check_store("p", n as f64 * np as f64, 8.0)?;
     let mut rng = sample_rng(p.seed, sample);
     // column-major patterns: xi[i*P + μ], so the P entries of spin i are contiguous
     let mut xi = vec![0.0f64; n * np];
