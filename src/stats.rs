@@ -130,6 +130,29 @@ pub fn fmt_num(x: f64) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::fmt_num;
+
+    /// Every printed number parses back to the same f64 (plain and scientific branches).
+    #[test]
+    fn fmt_num_round_trips() {
+        for &x in &[
+            0.0,
+            1.0,
+            -0.255,
+            1e-30,
+            3.9e-9,
+            0.4104021790771554,
+            12345.678,
+            1e300,
+            -2e-7,
+        ] {
+            let s = fmt_num(x);
+            assert_eq!(s.parse::<f64>().unwrap(), x, "{s}");
+        }
+        assert_eq!(fmt_num(1e-30), "1e-30");
+        assert_eq!(fmt_num(0.5), "0.5");
+    }
+
     use super::*;
 
     #[test]

@@ -538,14 +538,17 @@ fn idp_simulators_run_and_are_thread_independent() {
     starts_with_columns(
         &h,
         &[
+            "kappa",
+            "tau",
+            "sigma",
             "trial",
             "n",
             "memory",
             "t",
             "z",
             "dwell",
+            "dwell_over_tau",
             "z_map",
-            "dwell_map",
         ],
     );
     assert!(rows.len() >= 3, "{out}");

@@ -597,3 +597,91 @@ fn diffusion_reverse_sde_memorises() {
         assert!(o.s2_condensed > 0.0);
     }
 }
+
+/// λ_max of the pattern covariance against a closed form: patterns ±3e₁, ±e₂ have mean 0 and
+/// C = diag(9/2, 1/2, 0, …), so λ_max = 4.5; a single repeated pattern has C = 0.
+#[test]
+fn covariance_lambda_max_closed_form() {
+    let n = 5;
+    let mut xi = vec![0.0; 4 * n];
+    xi[0] = 3.0;
+    xi[n] = -3.0;
+    xi[2 * n + 1] = 1.0;
+    xi[3 * n + 1] = -1.0;
+    let set = PatternSet::new(xi, n).unwrap();
+    assert!((set.cov_lambda_max() - 4.5).abs() < 1e-10);
+    let same = PatternSet::new(vec![1.0, 2.0, 1.0, 2.0], 2).unwrap();
+    assert_eq!(same.cov_lambda_max(), 0.0);
+}
+
+/// The REM condensation noise (tentative prediction) is the root of its defining condition
+/// λ = φ(α, λ, 1 + s²), λ = 1/s², checked with the REM module: the condition holds just below
+/// the returned s² and fails just above, and the root moves down as α grows (more patterns
+/// compete).
+#[test]
+fn rem_condensation_noise_is_the_root() {
+    use engram::ensembles::Spherical;
+    use engram::kh::diffusion::s2_condensation_rem;
+    use engram::rem::{phi, RemPoint};
+    let g = |alpha: f64, s2: f64| {
+        1.0 / s2
+            - phi(
+                &Spherical,
+                RemPoint::new(alpha, 1.0 / s2, 1.0 + s2).unwrap(),
+            )
+            .unwrap()
+            .0
+    };
+    let mut prev = f64::INFINITY;
+    for alpha in [0.1, 0.2, 0.3, 0.5] {
+        let s2 = s2_condensation_rem(alpha).unwrap().unwrap();
+        assert!(
+            g(alpha, s2 * (1.0 - 1e-6)) > 0.0 && g(alpha, s2 * (1.0 + 1e-6)) < 0.0,
+            "{alpha}"
+        );
+        assert!(s2 < prev);
+        prev = s2;
+    }
+}
+
+/// Limit of a single pattern: the posterior weight is 1 from the start, so the condensation
+/// noise equals t_max and the trajectory ends on the pattern.
+#[test]
+fn reverse_sde_single_pattern_limit() {
+    let set = spherical_patterns(8, 1, 3, 0).unwrap();
+    let o = reverse_sde(&set, 5.0, 1e-3, 200, &mut rng(4)).unwrap();
+    assert_eq!(o.s2_condensed, 5.0);
+    assert!(o.delta_min < 0.01 && o.w_max == 1.0, "{o:?}");
+}
+
+/// P = round(αN) (powers) or round(e^{αN}) (exp), and the load back from P.
+#[test]
+fn interaction_patterns_and_load() {
+    let f = Interaction::Power(2);
+    assert_eq!(f.patterns(0.138, 1000).unwrap(), 138);
+    assert!((f.load(138, 1000) - 0.138).abs() < 1e-15);
+    let e = Interaction::Exp;
+    assert_eq!(e.patterns(0.2, 40).unwrap(), (8f64).exp().round() as usize);
+    assert!((e.load(2981, 40) - 0.2).abs() < 1e-4);
+    assert!(f
+        .patterns(0.001, 100)
+        .unwrap_err()
+        .to_string()
+        .contains("alpha"));
+}
+
+/// `relax_compare`, model B (the modern Hopfield network): started at memory 0 plus noise it
+/// retrieves the memory (cosine > 0.99), the two energies meet, and the distance to the
+/// effective trajectory is small for τ_h = 0.01.
+#[test]
+fn relax_compare_model_b_retrieves() {
+    use engram::kh::two_group::{relax_compare, Model};
+    let rec = relax_compare(Model::B { beta: 4.0 }, 32, 8, 1.0, 0.01, 10.0, 10, 1).unwrap();
+    let last = rec.last().unwrap();
+    assert!(last.overlap > 0.99, "{last:?}");
+    assert!(
+        (last.energy - last.energy_effective).abs() < 1e-6,
+        "{last:?}"
+    );
+    assert!(rec.iter().all(|r| r.distance < 1e-3));
+}

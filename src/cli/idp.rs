@@ -9,7 +9,9 @@ use engram::idp::sequence::SequenceMap;
 use engram::idp::sim::{
     run_fixed_from, run_sequence, MemoryKind, SaliencySource, SdeParams, SlowParams,
 };
-use engram::study::idp_study::{fixed_point_row, phase_row, NOISE_THEORY, SEQ_THEORY};
+use engram::study::idp_study::{
+    fixed_point_row, phase_row, transition_rows, NOISE_THEORY, SEQ_SIM, SEQ_THEORY,
+};
 use engram::sweep::ParamList;
 
 use super::dam::{fmt, write_csv};
@@ -129,9 +131,9 @@ pub enum IdpCommand {
     /// Two-timescale network (SPEC §8 [SEQ]): fast hard-tanh IDP layer, slow saliencies
     /// τ da/dt = −a + κ S|m| (cyclic S), from x₀ = ξ_0, a_0 = Z₀. One row per switch:
     /// measured saliency and dwell beside the map's prediction from the previous measured
-    /// saliency (z_map = κ(1 − θ/z_prev), dwell_map = τ ln(z/θ)).
+    /// saliency (z_map = κ(1 − θ/z_prev), dwell_map_over_tau = ln(z/θ)).
     ///
-    /// Columns: trial,n,memory,t,z,dwell,z_map,dwell_map,collapsed,kappa,tau,sigma
+    /// Columns: kappa,tau,sigma,trial,n,memory,t,z,dwell,dwell_over_tau,z_map,dwell_map_over_tau,collapsed
     SequenceSimulate(SeqArgs),
 }
 
@@ -536,30 +538,11 @@ pub fn run(cmd: IdpCommand, out: &mut dyn std::io::Write) -> anyhow::Result<()> 
                 })
                 .collect::<engram::Result<Vec<_>>>()?;
             pb.finish_and_clear();
-            let mut rows = Vec::new();
-            for (trial, r) in runs.iter().enumerate() {
-                for (i, tr) in r.transitions.iter().enumerate() {
-                    let z_map = if i == 0 {
-                        None
-                    } else {
-                        Some(map.next(r.transitions[i - 1].z))
-                    };
-                    rows.push(vec![
-                        trial.to_string(),
-                        tr.n.to_string(),
-                        tr.memory.to_string(),
-                        fmt(tr.t),
-                        fmt(tr.z),
-                        opt(tr.dwell),
-                        opt(z_map),
-                        fmt(a.tau * map.dwell(tr.z).max(0.0)),
-                        r.collapsed.to_string(),
-                        fmt(a.kappa),
-                        fmt(a.tau),
-                        fmt(params.sigma),
-                    ]);
-                }
-            }
+            let rows: Vec<Vec<String>> = runs
+                .iter()
+                .enumerate()
+                .flat_map(|(trial, r)| transition_rows(r, &map, a.tau, params.sigma, trial))
+                .collect();
             if let Some(path) = &a.series_out {
                 let rows = runs
                     .iter()
@@ -574,24 +557,7 @@ pub fn run(cmd: IdpCommand, out: &mut dyn std::io::Write) -> anyhow::Result<()> 
                 )?;
                 engram::study::write_atomic(path, &buf)?;
             }
-            write_csv(
-                out,
-                &[
-                    "trial",
-                    "n",
-                    "memory",
-                    "t",
-                    "z",
-                    "dwell",
-                    "z_map",
-                    "dwell_map",
-                    "collapsed",
-                    "kappa",
-                    "tau",
-                    "sigma",
-                ],
-                rows,
-            )
+            write_csv(out, &SEQ_SIM, rows)
         }
     }
 }

@@ -4,6 +4,7 @@ use clap::Subcommand;
 
 use engram::kh::diffusion::{reverse_point, s2_condensation_rem, ReverseParams};
 use engram::kh::hopfield::{rs_alpha_c, rs_overlap, simulate_point, AsyncParams, Interaction};
+use engram::study::kh_study::{hopfield_row, HOPFIELD_SIM};
 use engram::sweep::ParamList;
 
 use super::dam::{fmt, write_csv};
@@ -24,7 +25,8 @@ pub enum HopfieldCommand {
     /// from ξ¹ with a fraction ρ of flipped spins. P = round(αN) for powers, round(e^{αN})
     /// for --interaction exp.
     ///
-    /// Columns: n,alpha,patterns,samples,overlap,overlap_err,p_retrieved,sweeps,m_rs,interaction,flip
+    /// Columns: n,alpha,patterns,samples,overlap,overlap_err,p_retrieved,sweeps,interaction,flip,m_rs
+    /// (alpha: the load of the actual P)
     Simulate {
         /// Spins N (list or range).
         #[arg(long, value_name = "N", allow_hyphen_values = true)]
@@ -176,64 +178,21 @@ pub fn run_hopfield(cmd: HopfieldCommand, out: &mut dyn std::io::Write) -> anyho
                 }
                 let nn = nv as usize;
                 for &a in alpha.values() {
-                    engram::error::positive("alpha", a)?;
-                    let p = match f {
-                        Interaction::Exp => (a * nv).exp().round(),
-                        _ => (a * nv).round(),
-                    };
-                    if !(1.0..=1e7).contains(&p) {
-                        anyhow::bail!(
-                            "invalid alpha = {a} at N = {nn}: P = {p} patterns, expected 1..=1e7"
-                        );
-                    }
+                    let p = f.patterns(a, nn)?;
                     let params = AsyncParams {
                         n: nn,
-                        p: p as usize,
+                        p,
                         interaction: f,
                         flip_fraction: flip,
                         max_sweeps,
                         seed,
                     };
                     let sum = simulate_point(&params, samples, &|| pb.inc(1))?;
-                    let (m, pr, sw) = (sum.overlap, sum.p_retrieved, sum.sweeps);
-                    let m_rs = if f == Interaction::Power(2) {
-                        rs_overlap(a)?
-                    } else {
-                        None
-                    };
-                    rows.push(vec![
-                        nn.to_string(),
-                        fmt(a),
-                        (p as usize).to_string(),
-                        samples.to_string(),
-                        fmt(m.mean),
-                        fmt(m.se),
-                        fmt(pr),
-                        fmt(sw),
-                        m_rs.map_or(String::new(), fmt),
-                        inter.clone(),
-                        fmt(flip),
-                    ]);
+                    rows.push(hopfield_row(&params, samples, &sum)?);
                 }
             }
             pb.finish_and_clear();
-            write_csv(
-                out,
-                &[
-                    "n",
-                    "alpha",
-                    "patterns",
-                    "samples",
-                    "overlap",
-                    "overlap_err",
-                    "p_retrieved",
-                    "sweeps",
-                    "m_rs",
-                    "interaction",
-                    "flip",
-                ],
-                rows,
-            )
+            write_csv(out, &HOPFIELD_SIM, rows)
         }
     }
 }

@@ -138,7 +138,8 @@ impl Activation {
         if s == 0.0 {
             return self.psi_prime(h);
         }
-        gauss_expect_z(self, |x| self.psi(x), h, s) / s
+        // z = (x − h)/s at x = h + s z
+        gauss_expect(self, |x| (x - h) / s * self.psi(x), h, s) / s
     }
 }
 
@@ -200,20 +201,6 @@ fn gauss_expect<F: Fn(f64) -> f64>(act: &Activation, f: F, h: f64, s: f64) -> f6
         if w[1] > w[0] {
             total += quadrature::integrate(|z| norm_pdf(z) * f(h + s * z), w[0], w[1], QUAD_TOL)
                 .integral;
-        }
-    }
-    total
-}
-
-/// E_z[z f(h + s z)] on the same panels.
-fn gauss_expect_z<F: Fn(f64) -> f64>(act: &Activation, f: F, h: f64, s: f64) -> f64 {
-    let pts = breakpoints(act, h, s);
-    let mut total = 0.0;
-    for w in pts.windows(2) {
-        if w[1] > w[0] {
-            total +=
-                quadrature::integrate(|z| z * norm_pdf(z) * f(h + s * z), w[0], w[1], QUAD_TOL)
-                    .integral;
         }
     }
     total

@@ -48,46 +48,35 @@ pub fn energy(act: &Activation, xi: &[f64], saliency: &[f64], x: &[f64]) -> f64 
     (-0.5 * quad + leg) / n as f64
 }
 
+/// Logits b α_μ ξ_μ·x of the modern-Hopfield form.
+fn modern_logits(xi: &[f64], saliency: &[f64], b: f64, x: &[f64]) -> Vec<f64> {
+    let n = x.len();
+    saliency
+        .iter()
+        .zip(xi.chunks(n))
+        .map(|(&a, row)| b * a * row.iter().zip(x).map(|(u, v)| u * v).sum::<f64>())
+        .collect()
+}
+
 /// Modern-Hopfield energy −(1/b) log Σ_μ exp(b α_μ ξ_μ·x) + ½‖x‖² (log-sum-exp), per neuron.
 pub fn modern_energy(xi: &[f64], saliency: &[f64], b: f64, x: &[f64]) -> f64 {
-    let n = x.len();
-    let logits: Vec<f64> = (0..saliency.len())
-        .map(|mu| {
-            b * saliency[mu]
-                * xi[mu * n..(mu + 1) * n]
-                    .iter()
-                    .zip(x)
-                    .map(|(a, c)| a * c)
-                    .sum::<f64>()
-        })
-        .collect();
-    let mx = logits.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
-    let lse = mx + logits.iter().map(|l| (l - mx).exp()).sum::<f64>().ln();
-    (-lse / b + 0.5 * x.iter().map(|v| v * v).sum::<f64>()) / n as f64
+    let lse = crate::numerics::log_sum_exp(&modern_logits(xi, saliency, b, x));
+    (-lse / b + 0.5 * x.iter().map(|v| v * v).sum::<f64>()) / x.len() as f64
 }
 
 /// Modern-Hopfield flow field −x + Ξ[α ⊙ softmax(b α ⊙ Ξᵀx)] (the negative gradient of
 /// [`modern_energy`] × N).
 pub fn modern_flow(xi: &[f64], saliency: &[f64], b: f64, x: &[f64], out: &mut [f64]) {
     let n = x.len();
-    let p = saliency.len();
-    let logits: Vec<f64> = (0..p)
-        .map(|mu| {
-            b * saliency[mu]
-                * xi[mu * n..(mu + 1) * n]
-                    .iter()
-                    .zip(x)
-                    .map(|(a, c)| a * c)
-                    .sum::<f64>()
-        })
-        .collect();
-    let mx = logits.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
-    let w: Vec<f64> = logits.iter().map(|l| (l - mx).exp()).collect();
-    let z: f64 = w.iter().sum();
-    for (i, o) in out.iter_mut().enumerate() {
-        let t: f64 = (0..p)
-            .map(|mu| saliency[mu] * w[mu] / z * xi[mu * n + i])
-            .sum();
-        *o = -x[i] + t;
+    let logits = modern_logits(xi, saliency, b, x);
+    let lse = crate::numerics::log_sum_exp(&logits);
+    for (o, &v) in out.iter_mut().zip(x) {
+        *o = -v;
+    }
+    for ((&l, &a), row) in logits.iter().zip(saliency).zip(xi.chunks(n)) {
+        let c = a * (l - lse).exp();
+        for (o, &r) in out.iter_mut().zip(row) {
+            *o += c * r;
+        }
     }
 }

@@ -70,13 +70,15 @@ pub fn m_star(act: &Activation, saliency: f64, sigma: f64) -> Result<Option<f64>
     // |Ψ_σ| ≤ 1, so every root lies in (0, α]; g(α) ≤ 0.
     let top = saliency;
     let g_top = g(top);
-    // scan downwards: a linear grid on (0, α], then geometrically towards 0
+    // scan downwards: a linear grid on (0, α), then geometrically towards 0 down to 1e-12 α
+    // (m* ~ √(α − α_exist) near threshold, so smaller amplitudes are below double precision)
+    const GRID: usize = 256;
+    let linear = (1..GRID).rev().map(|k| top * k as f64 / GRID as f64);
+    let geometric = (1..=32).map(|j| top / GRID as f64 * 0.5f64.powi(j));
     let mut hi = top;
     let mut g_hi = g_top;
     let mut lo = None;
-    const GRID: usize = 256;
-    for k in (1..GRID).rev() {
-        let m = top * k as f64 / GRID as f64;
+    for m in linear.chain(geometric) {
         let gm = g(m);
         if gm > 0.0 {
             lo = Some(m);
@@ -84,21 +86,6 @@ pub fn m_star(act: &Activation, saliency: f64, sigma: f64) -> Result<Option<f64>
         }
         hi = m;
         g_hi = gm;
-    }
-    if lo.is_none() {
-        // geometric scan towards 0, down to 1e-12 α (m* ~ √(α − α_exist) near threshold, so
-        // smaller amplitudes are below double precision in α)
-        let mut m = top / GRID as f64;
-        for _ in 0..32 {
-            m *= 0.5;
-            let gm = g(m);
-            if gm > 0.0 {
-                lo = Some(m);
-                break;
-            }
-            hi = m;
-            g_hi = gm;
-        }
     }
     let Some(lo) = lo else {
         // α is above α_exist by less than the resolution: the amplitude is below 1e-12 α

@@ -22,11 +22,14 @@ pub struct ReducedState {
     pub s2: f64,
 }
 
-/// Right-hand side of the reduced equations at `state`.
-pub fn rhs(act: &Activation, saliency: &[f64], sigma: f64, state: &ReducedState) -> ReducedState {
-    let p = state.a.len();
-    let sig_eff = (2.0 * state.s2.max(0.0)).sqrt(); // s = σ_eff/√2
-    let mut e = vec![0.0; p];
+/// Right-hand side of the reduced equations for the packed state y = (a_1..a_P, s²) into
+/// `out` (same layout), without allocating.
+pub fn rhs(act: &Activation, saliency: &[f64], sigma: f64, y: &[f64], out: &mut [f64]) {
+    let p = y.len() - 1;
+    let (a, s2) = (&y[..p], y[p]);
+    let sig_eff = (2.0 * s2.max(0.0)).sqrt(); // s = σ_eff/√2
+    let (e, ds2) = out.split_at_mut(p);
+    e.fill(0.0);
     let half = 1usize << (p - 1);
     for bits in 0..half {
         // ξ_0 = +1, ξ_ν = ± from the bits
@@ -37,19 +40,17 @@ pub fn rhs(act: &Activation, saliency: &[f64], sigma: f64, state: &ReducedState)
                 -1.0
             }
         };
-        let h: f64 = (0..p).map(|nu| state.a[nu] * sign(nu)).sum();
+        let h: f64 = (0..p).map(|nu| a[nu] * sign(nu)).sum();
         let psi = act.smoothed(h, sig_eff);
         for (mu, em) in e.iter_mut().enumerate() {
             *em += sign(mu) * psi;
         }
     }
     let inv = 1.0 / half as f64;
-    ReducedState {
-        a: (0..p)
-            .map(|mu| -state.a[mu] + saliency[mu] * e[mu] * inv)
-            .collect(),
-        s2: -2.0 * state.s2 + sigma * sigma,
+    for ((em, &am), &sal) in e.iter_mut().zip(a).zip(saliency) {
+        *em = -am + sal * *em * inv;
     }
+    ds2[0] = -2.0 * s2 + sigma * sigma;
 }
 
 /// Integrate from `start` to time `t_max` with RK4 step `dt`; returns (t, state) every
@@ -76,25 +77,17 @@ pub fn integrate(
     super::fixed_point::check_sigma(sigma)?;
     let steps = (t_max / dt).ceil() as usize;
     let every = record_every.max(1);
-    let mut y = start;
-    let mut out = vec![(0.0, y.clone())];
-    let add = |y: &ReducedState, k: &ReducedState, c: f64| ReducedState {
-        a: y.a.iter().zip(&k.a).map(|(u, v)| u + c * v).collect(),
-        s2: y.s2 + c * k.s2,
-    };
+    let mut y: Vec<f64> = start.a.iter().copied().chain([start.s2]).collect();
+    let mut out = vec![(0.0, start)];
+    let mut rk = crate::numerics::Rk4::new(p + 1);
     for k in 1..=steps {
-        let k1 = rhs(act, saliency, sigma, &y);
-        let k2 = rhs(act, saliency, sigma, &add(&y, &k1, 0.5 * dt));
-        let k3 = rhs(act, saliency, sigma, &add(&y, &k2, 0.5 * dt));
-        let k4 = rhs(act, saliency, sigma, &add(&y, &k3, dt));
-        y = ReducedState {
-            a: (0..p)
-                .map(|m| y.a[m] + dt / 6.0 * (k1.a[m] + 2.0 * k2.a[m] + 2.0 * k3.a[m] + k4.a[m]))
-                .collect(),
-            s2: y.s2 + dt / 6.0 * (k1.s2 + 2.0 * k2.s2 + 2.0 * k3.s2 + k4.s2),
-        };
+        rk.step(&mut y, dt, |y, o| rhs(act, saliency, sigma, y, o));
         if k % every == 0 || k == steps {
-            out.push((k as f64 * dt, y.clone()));
+            let state = ReducedState {
+                a: y[..p].to_vec(),
+                s2: y[p],
+            };
+            out.push((k as f64 * dt, state));
         }
     }
     Ok(out)

@@ -46,29 +46,44 @@ impl PatternSet {
         self.xi.len() / self.n
     }
 
-    /// Logits β ξ^μ·x − β‖ξ^μ‖²/2 and their log-sum-exp.
-    fn logits(&self, x: &[f64], beta: f64) -> (Vec<f64>, f64) {
-        let l: Vec<f64> = self
-            .xi
-            .chunks(self.n)
-            .zip(&self.norms2)
-            .map(|(r, &q)| beta * (r.iter().zip(x).map(|(a, b)| a * b).sum::<f64>() - 0.5 * q))
-            .collect();
-        let m = l.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
-        let lse = m + l.iter().map(|v| (v - m).exp()).sum::<f64>().ln();
-        (l, lse)
+    /// Logits β ξ^μ·x − β‖ξ^μ‖²/2 into `out` (length P); returns their log-sum-exp.
+    fn logits_into(&self, x: &[f64], beta: f64, out: &mut [f64]) -> f64 {
+        for ((l, r), &q) in out.iter_mut().zip(self.xi.chunks(self.n)).zip(&self.norms2) {
+            *l = beta * (r.iter().zip(x).map(|(a, b)| a * b).sum::<f64>() - 0.5 * q);
+        }
+        crate::numerics::log_sum_exp(out)
+    }
+
+    /// Posterior weights w_μ(x) at noise variance s² (β = 1/s²) into `w` (length P), without
+    /// allocating.
+    pub fn weights_into(&self, x: &[f64], s2: f64, w: &mut [f64]) {
+        let lse = self.logits_into(x, 1.0 / s2, w);
+        for v in w.iter_mut() {
+            *v = (*v - lse).exp();
+        }
     }
 
     /// Posterior weights w_μ(x) at noise variance s² (β = 1/s²).
     pub fn weights(&self, x: &[f64], s2: f64) -> Vec<f64> {
-        let (l, lse) = self.logits(x, 1.0 / s2);
-        l.iter().map(|v| (v - lse).exp()).collect()
+        let mut w = vec![0.0; self.p()];
+        self.weights_into(x, s2, &mut w);
+        w
+    }
+
+    /// Σ_μ w_μ ξ^μ for given weights into `out`.
+    pub fn mix(&self, w: &[f64], out: &mut [f64]) {
+        out.fill(0.0);
+        for (r, &wm) in self.xi.chunks(self.n).zip(w) {
+            for (o, &v) in out.iter_mut().zip(r) {
+                *o += wm * v;
+            }
+        }
     }
 
     /// log p_t(x) = log (1/P) Σ_μ N(x; ξ^μ, s²I) (log-sum-exp).
     pub fn log_density(&self, x: &[f64], s2: f64) -> f64 {
         let beta = 1.0 / s2;
-        let (_, lse) = self.logits(x, beta);
+        let lse = self.logits_into(x, beta, &mut vec![0.0; self.p()]);
         let x2: f64 = x.iter().map(|v| v * v).sum();
         lse - 0.5 * beta * x2
             - (self.p() as f64).ln()
@@ -77,13 +92,7 @@ impl PatternSet {
 
     /// Exact denoiser E[ξ | x] = Σ_μ w_μ ξ^μ.
     pub fn denoise(&self, x: &[f64], s2: f64, out: &mut [f64]) {
-        let w = self.weights(x, s2);
-        out.fill(0.0);
-        for (r, &wm) in self.xi.chunks(self.n).zip(&w) {
-            for (o, &v) in out.iter_mut().zip(r) {
-                *o += wm * v;
-            }
-        }
+        self.mix(&self.weights(x, s2), out);
     }
 
     /// Exact score ∇log p_t(x) = (E[ξ|x] − x)/s².
@@ -101,13 +110,12 @@ impl PatternSet {
             .chunks(self.n)
             .map(|r| lambda * r.iter().zip(x).map(|(a, b)| a * b).sum::<f64>())
             .collect();
-        let m = l.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
-        let lse = m + l.iter().map(|v| (v - m).exp()).sum::<f64>().ln();
-        -lse / lambda + 0.5 * x.iter().map(|v| v * v).sum::<f64>()
+        -crate::numerics::log_sum_exp(&l) / lambda + 0.5 * x.iter().map(|v| v * v).sum::<f64>()
     }
 
-    /// Largest eigenvalue of the pattern covariance C = (1/P)Σ(ξ − ξ̄)(ξ − ξ̄)ᵀ (power
-    /// iteration on the P × P Gram form; exact to 1e-10 relative).
+    /// Largest eigenvalue of the pattern covariance C = (1/P)Σ(ξ − ξ̄)(ξ − ξ̄)ᵀ by power
+    /// iteration, C u computed as (1/P)Σ_μ c_μ (c_μ·u) without forming C (stops at 1e-13
+    /// relative change).
     pub fn cov_lambda_max(&self) -> f64 {
         let (p, n) = (self.p(), self.n);
         let mut mean = vec![0.0; n];
@@ -123,9 +131,10 @@ impl PatternSet {
             .collect();
         let mut u = vec![1.0; n];
         let mut lam = 0.0;
+        let mut cu = vec![0.0; n];
         for _ in 0..10_000 {
             // C u = (1/P) Σ_μ c_μ (c_μ·u)
-            let mut cu = vec![0.0; n];
+            cu.fill(0.0);
             for r in centred.chunks(n) {
                 let d: f64 = r.iter().zip(&u).map(|(a, b)| a * b).sum::<f64>() / p as f64;
                 for (o, &v) in cu.iter_mut().zip(r) {
@@ -137,7 +146,9 @@ impl PatternSet {
                 return 0.0;
             }
             let new = norm / u.iter().map(|v| v * v).sum::<f64>().sqrt();
-            u = cu.iter().map(|v| v / norm).collect();
+            for (ui, &c) in u.iter_mut().zip(&cu) {
+                *ui = c / norm;
+            }
             if (new - lam).abs() <= 1e-13 * new {
                 return new;
             }
@@ -169,7 +180,7 @@ pub struct ReverseOutcome {
     pub delta_min: f64,
     /// Largest posterior weight at the end.
     pub w_max: f64,
-    /// s² at which the largest weight first exceeded 1/2 on the way down (0 if never).
+    /// s² at which the largest weight first exceeds 1/2 on the way down (0 if never).
     pub s2_condensed: f64,
 }
 
@@ -198,27 +209,29 @@ pub fn reverse_sde<R: Rng>(
         .iter()
         .map(|&v| v + t_max.sqrt() * rng.sample::<f64, _>(StandardNormal))
         .collect();
-    let mut score = vec![0.0; n];
+    // work buffers: posterior weights (P) and denoiser (N), reused every step
+    let mut w = vec![0.0; set.p()];
+    let mut d = vec![0.0; n];
     let ratio = (t_min / t_max).powf(1.0 / steps as f64);
     let mut t = t_max;
     let mut s2_condensed = 0.0;
     for _ in 0..steps {
+        // one weight computation serves the condensation check and the exact score
+        set.weights_into(&x, t, &mut w);
+        if s2_condensed == 0.0 && w.iter().cloned().fold(0.0, f64::max) > 0.5 {
+            s2_condensed = t;
+        }
+        set.mix(&w, &mut d);
         let t_next = t * ratio;
         let dt = t - t_next;
-        set.score(&x, t, &mut score);
         let amp = dt.sqrt();
-        for (xi, &sc) in x.iter_mut().zip(&score) {
-            *xi += dt * sc + amp * rng.sample::<f64, _>(StandardNormal);
+        // x ← x + dt (E[ξ|x] − x)/t + √dt z
+        for (xi, &di) in x.iter_mut().zip(&d) {
+            *xi += dt * (di - *xi) / t + amp * rng.sample::<f64, _>(StandardNormal);
         }
         t = t_next;
-        if s2_condensed == 0.0 {
-            let w = set.weights(&x, t);
-            if w.iter().cloned().fold(0.0, f64::max) > 0.5 {
-                s2_condensed = t;
-            }
-        }
     }
-    let w = set.weights(&x, t);
+    set.weights_into(&x, t, &mut w);
     let delta_min = set
         .xi
         .chunks(n)

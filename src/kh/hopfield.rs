@@ -39,6 +39,33 @@ impl Interaction {
         Ok(Interaction::Power(n))
     }
 
+    /// Number of patterns at load α: P = round(αN) for powers (α = P/N), round(e^{αN}) for the
+    /// exponential interaction. Domain: α > 0, 1 ≤ P ≤ 1e7 (else an error naming alpha).
+    pub fn patterns(&self, alpha: f64, n: usize) -> Result<usize> {
+        positive("alpha", alpha)?;
+        let p = match self {
+            Interaction::Exp => (alpha * n as f64).exp().round(),
+            _ => (alpha * n as f64).round(),
+        };
+        if !(1.0..=1e7).contains(&p) {
+            return Err(EngramError::InvalidParameter {
+                name: "alpha",
+                value: format!("{alpha} at N = {n} (P = {p:.3e})"),
+                allowed: "a load giving 1 <= P <= 1e7 patterns",
+            });
+        }
+        Ok(p as usize)
+    }
+
+    /// The load of P patterns at N: P/N for powers, ln(P)/N for the exponential interaction
+    /// (the inverse of [`Interaction::patterns`] up to rounding).
+    pub fn load(&self, p: usize, n: usize) -> f64 {
+        match self {
+            Interaction::Exp => (p as f64).ln() / n as f64,
+            _ => p as f64 / n as f64,
+        }
+    }
+
     fn f(&self, x: f64) -> f64 {
         match *self {
             Interaction::Power(n) => x.powi(n as i32),
@@ -284,10 +311,7 @@ pub fn energy(interaction: Interaction, xi_rows: &[f64], n: usize, sigma: &[f64]
         .map(|r| r.iter().zip(sigma).map(|(a, b)| a * b).sum())
         .collect();
     match interaction {
-        Interaction::Exp => {
-            let m = overlaps.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
-            -(m + overlaps.iter().map(|o| (o - m).exp()).sum::<f64>().ln())
-        }
+        Interaction::Exp => -crate::numerics::log_sum_exp(&overlaps),
         f => -overlaps.iter().map(|&o| f.f(o)).sum::<f64>(),
     }
 }

@@ -305,29 +305,32 @@ impl TwoGroup<'_> {
         Ok(())
     }
 
-    fn xi_g(&self, g: &[f64]) -> Vec<f64> {
-        (0..self.nh)
-            .map(|mu| {
-                self.xi[mu * self.nf..(mu + 1) * self.nf]
-                    .iter()
-                    .zip(g)
-                    .map(|(a, b)| a * b)
-                    .sum()
-            })
-            .collect()
+    /// out_μ = ξ_μ·g.
+    fn xi_g_into(&self, g: &[f64], out: &mut [f64]) {
+        for (o, row) in out.iter_mut().zip(self.xi.chunks(self.nf)) {
+            *o = row.iter().zip(g).map(|(a, b)| a * b).sum();
+        }
     }
 
-    fn xit_f(&self, f: &[f64]) -> Vec<f64> {
-        let mut out = vec![0.0; self.nf];
-        for (mu, &fm) in f.iter().enumerate() {
-            for (o, &x) in out
-                .iter_mut()
-                .zip(&self.xi[mu * self.nf..(mu + 1) * self.nf])
-            {
+    fn xi_g(&self, g: &[f64]) -> Vec<f64> {
+        let mut out = vec![0.0; self.nh];
+        self.xi_g_into(g, &mut out);
+        out
+    }
+
+    /// out = (ξᵀ f − v + I)/τ_f.
+    fn feature_rate(&self, v: &[f64], f: &[f64], out: &mut [f64]) {
+        for ((o, &vi), &ii) in out.iter_mut().zip(v).zip(self.input) {
+            *o = ii - vi;
+        }
+        for (&fm, row) in f.iter().zip(self.xi.chunks(self.nf)) {
+            for (o, &x) in out.iter_mut().zip(row) {
                 *o += fm * x;
             }
         }
-        out
+        for o in out.iter_mut() {
+            *o /= self.tau_f;
+        }
     }
 
     /// Energy E(v, h) of the full network.
@@ -348,19 +351,18 @@ impl TwoGroup<'_> {
         feat + hid - inter
     }
 
-    /// Time derivatives (dv/dt, dh/dt) of the full network.
-    pub fn rhs(&self, v: &[f64], h: &[f64]) -> (Vec<f64>, Vec<f64>) {
-        let mut g = vec![0.0; self.nf];
-        let mut f = vec![0.0; self.nh];
-        self.lv.grad(v, &mut g);
-        self.lh.grad(h, &mut f);
-        let drive = self.xit_f(&f);
-        let dv = (0..self.nf)
-            .map(|i| (drive[i] - v[i] + self.input[i]) / self.tau_f)
-            .collect();
-        let xg = self.xi_g(&g);
-        let dh = (0..self.nh).map(|m| (xg[m] - h[m]) / self.tau_h).collect();
-        (dv, dh)
+    /// Time derivatives of the full network for the packed state y = (v, h) into `out`, with
+    /// scratch g (N_f) and f (N_h): no allocation.
+    fn rhs_into(&self, y: &[f64], out: &mut [f64], g: &mut [f64], f: &mut [f64]) {
+        let (v, h) = y.split_at(self.nf);
+        let (dv, dh) = out.split_at_mut(self.nf);
+        self.lv.grad(v, g);
+        self.lh.grad(h, f);
+        self.feature_rate(v, f, dv);
+        self.xi_g_into(g, dh);
+        for (d, &hm) in dh.iter_mut().zip(h) {
+            *d = (*d - hm) / self.tau_h;
+        }
     }
 
     /// Effective energy E_eff(v) = (v − I)·g − L_v − L_h(ξ g(v)).
@@ -376,21 +378,24 @@ impl TwoGroup<'_> {
             - self.lh.value(&self.xi_g(&g))
     }
 
-    /// Effective flow dv/dt = (ξᵀ f(ξ g(v)) − v + I)/τ_f.
-    pub fn effective_rhs(&self, v: &[f64]) -> Vec<f64> {
-        let mut g = vec![0.0; self.nf];
-        self.lv.grad(v, &mut g);
-        let h = self.xi_g(&g);
-        let mut f = vec![0.0; self.nh];
-        self.lh.grad(&h, &mut f);
-        let drive = self.xit_f(&f);
-        (0..self.nf)
-            .map(|i| (drive[i] - v[i] + self.input[i]) / self.tau_f)
-            .collect()
+    /// Effective flow dv/dt = (ξᵀ f(ξ g(v)) − v + I)/τ_f into `out`, with scratch g (N_f),
+    /// h and f (N_h).
+    fn effective_rhs_into(
+        &self,
+        v: &[f64],
+        out: &mut [f64],
+        g: &mut [f64],
+        h: &mut [f64],
+        f: &mut [f64],
+    ) {
+        self.lv.grad(v, g);
+        self.xi_g_into(g, h);
+        self.lh.grad(h, f);
+        self.feature_rate(v, f, out);
     }
 
     /// RK4 for the full network from (v, h) over `steps` steps of `dt`; calls `observe(t, v, h)`
-    /// after every step.
+    /// after every step. Buffers are allocated once per call.
     pub fn integrate(
         &self,
         v: &mut [f64],
@@ -401,40 +406,30 @@ impl TwoGroup<'_> {
     ) -> Result<()> {
         self.validate()?;
         positive("dt", dt)?;
-        let axpy = |y: &[f64], k: &[f64], c: f64| -> Vec<f64> {
-            y.iter().zip(k).map(|(a, b)| a + c * b).collect()
-        };
+        let (nf, nh) = (self.nf, self.nh);
+        let mut y: Vec<f64> = v.iter().chain(h.iter()).copied().collect();
+        let mut rk = crate::numerics::Rk4::new(nf + nh);
+        let (mut g, mut f) = (vec![0.0; nf], vec![0.0; nh]);
         for s in 0..steps {
-            let (k1v, k1h) = self.rhs(v, h);
-            let (k2v, k2h) = self.rhs(&axpy(v, &k1v, 0.5 * dt), &axpy(h, &k1h, 0.5 * dt));
-            let (k3v, k3h) = self.rhs(&axpy(v, &k2v, 0.5 * dt), &axpy(h, &k2h, 0.5 * dt));
-            let (k4v, k4h) = self.rhs(&axpy(v, &k3v, dt), &axpy(h, &k3h, dt));
-            for i in 0..self.nf {
-                v[i] += dt / 6.0 * (k1v[i] + 2.0 * k2v[i] + 2.0 * k3v[i] + k4v[i]);
-            }
-            for m in 0..self.nh {
-                h[m] += dt / 6.0 * (k1h[m] + 2.0 * k2h[m] + 2.0 * k3h[m] + k4h[m]);
-            }
+            rk.step(&mut y, dt, |y, out| self.rhs_into(y, out, &mut g, &mut f));
+            v.copy_from_slice(&y[..nf]);
+            h.copy_from_slice(&y[nf..]);
             observe((s + 1) as f64 * dt, v, h);
         }
         Ok(())
     }
 
-    /// RK4 for the effective model.
+    /// RK4 for the effective model. Buffers are allocated once per call.
     pub fn integrate_effective(&self, v: &mut [f64], dt: f64, steps: usize) -> Result<()> {
         self.validate()?;
         positive("dt", dt)?;
-        let axpy = |y: &[f64], k: &[f64], c: f64| -> Vec<f64> {
-            y.iter().zip(k).map(|(a, b)| a + c * b).collect()
-        };
+        let mut rk = crate::numerics::Rk4::new(self.nf);
+        let mut g = vec![0.0; self.nf];
+        let (mut h, mut f) = (vec![0.0; self.nh], vec![0.0; self.nh]);
         for _ in 0..steps {
-            let k1 = self.effective_rhs(v);
-            let k2 = self.effective_rhs(&axpy(v, &k1, 0.5 * dt));
-            let k3 = self.effective_rhs(&axpy(v, &k2, 0.5 * dt));
-            let k4 = self.effective_rhs(&axpy(v, &k3, dt));
-            for i in 0..self.nf {
-                v[i] += dt / 6.0 * (k1[i] + 2.0 * k2[i] + 2.0 * k3[i] + k4[i]);
-            }
+            rk.step(v, dt, |y, out| {
+                self.effective_rhs_into(y, out, &mut g, &mut h, &mut f)
+            });
         }
         Ok(())
     }

@@ -8,8 +8,12 @@
 //! implementation against argmin's `BrentRoot`. Minimisation, which runs once per ensemble,
 //! uses argmin's `BrentOpt` directly.
 
+mod lse;
 mod minimise;
+mod ode;
 mod roots;
 
+pub use lse::log_sum_exp;
 pub use minimise::minimise_scalar;
+pub use ode::Rk4;
 pub use roots::{bracket_increasing, brent_root, BracketError, RootError};

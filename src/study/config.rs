@@ -302,46 +302,12 @@ pub struct PhaseDiagramSection {
     pub rho: PositiveNumber,
 }
 
-/// A sweep of values > 0, written as a list/range string, an array of numbers, or one number.
-/// Validated while parsing, so errors point at the value's line.
-#[derive(Debug, Clone)]
-pub struct PositiveSweep(pub ParamList);
-
-impl PositiveSweep {
-    /// The values.
-    pub fn values(&self) -> &[f64] {
-        self.0.values()
-    }
-}
-
 #[derive(Deserialize)]
 #[serde(untagged)]
 enum SweepValue {
     Text(String),
     Numbers(Vec<f64>),
     One(f64),
-}
-
-impl<'de> Deserialize<'de> for PositiveSweep {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
-        use serde::de::Error;
-        let list = match SweepValue::deserialize(d)
-            .map_err(|_| D::Error::custom("expected a list \"a,b,c\", a range \"from:to:points\", an array of numbers or a number"))?
-        {
-            SweepValue::Text(s) => ParamList::parse(&s).map_err(D::Error::custom)?,
-            SweepValue::Numbers(v) => ParamList(v),
-            SweepValue::One(x) => ParamList(vec![x]),
-        };
-        if list.0.is_empty() {
-            return Err(D::Error::custom("expected at least one value"));
-        }
-        if let Some(bad) = list.0.iter().find(|v| !(v.is_finite() && **v > 0.0)) {
-            return Err(D::Error::custom(format!(
-                "value {bad} is not a finite number > 0"
-            )));
-        }
-        Ok(Self(list))
-    }
 }
 
 fn parse_sweep<'de, D: serde::Deserializer<'de>>(
@@ -387,6 +353,13 @@ macro_rules! sweep_type {
     };
 }
 
+sweep_type!(
+    /// A sweep of values > 0, written as a list/range string, an array of numbers, or one
+    /// number. Validated while parsing, so errors point at the value's line.
+    PositiveSweep,
+    |v: f64| v.is_finite() && v > 0.0,
+    "a finite number > 0"
+);
 sweep_type!(
     /// A sweep of finite values ≥ 0.
     NonNegSweep,

@@ -323,6 +323,40 @@ pub const SEQ_SIM: [&str; 13] = [
     "collapsed",
 ];
 
+/// Rows ([`SEQ_SIM`] columns) for the switches of one two-timescale run: measured saliency and
+/// dwell beside the map's prediction from the previous measured saliency, z_map =
+/// κ(1 − θ/z_prev), and dwell_map_over_tau = ln(z/θ) (0 for a memory that does not exist).
+pub fn transition_rows(
+    r: &crate::idp::sim::SequenceRun,
+    map: &SequenceMap,
+    tau: f64,
+    sigma: f64,
+    trial: usize,
+) -> Vec<Vec<String>> {
+    r.transitions
+        .iter()
+        .enumerate()
+        .map(|(i, tr)| {
+            let z_map = (i > 0).then(|| map.next(r.transitions[i - 1].z));
+            vec![
+                fmt(map.kappa),
+                fmt(tau),
+                fmt(sigma),
+                trial.to_string(),
+                tr.n.to_string(),
+                tr.memory.to_string(),
+                fmt(tr.t),
+                fmt(tr.z),
+                opt(tr.dwell),
+                opt(tr.dwell.map(|d| d / tau)),
+                opt(z_map),
+                fmt(map.dwell(tr.z).max(0.0)),
+                r.collapsed.to_string(),
+            ]
+        })
+        .collect()
+}
+
 /// Run `[idp_sequence]`: the (κ, Z₀) phase diagram of the map and the two-timescale runs.
 pub fn run_sequence_study(
     cfg: &IdpSequenceSection,
@@ -389,28 +423,10 @@ pub fn run_sequence_study(
             };
             let r = run_sequence(&params(tau), &slow, trial as u64)?;
             let map = SequenceMap::new(kappa, theta)?;
-            let mut lines = Vec::new();
-            for (i, tr) in r.transitions.iter().enumerate() {
-                let z_map = (i > 0).then(|| map.next(r.transitions[i - 1].z));
-                lines.push(
-                    [
-                        fmt(kappa),
-                        fmt(tau),
-                        fmt(sim.sigma.0),
-                        trial.to_string(),
-                        tr.n.to_string(),
-                        tr.memory.to_string(),
-                        fmt(tr.t),
-                        fmt(tr.z),
-                        opt(tr.dwell),
-                        opt(tr.dwell.map(|d| d / tau)),
-                        opt(z_map),
-                        fmt(map.dwell(tr.z).max(0.0)),
-                        r.collapsed.to_string(),
-                    ]
-                    .join(","),
-                );
-            }
+            let lines: Vec<String> = transition_rows(&r, &map, tau, sim.sigma.0, trial)
+                .into_iter()
+                .map(|row| row.join(","))
+                .collect();
             progress.inc();
             Ok(vec![lines.join(";")])
         })?;

@@ -5,7 +5,9 @@ use std::path::{Path, PathBuf};
 
 use crate::error::Result;
 use crate::kh::diffusion::{reverse_point, s2_condensation_rem, ReverseParams};
-use crate::kh::hopfield::{rs_alpha_c, rs_overlap, simulate_point, AsyncParams, Interaction};
+use crate::kh::hopfield::{
+    rs_alpha_c, rs_overlap, simulate_point, AsyncParams, AsyncSummary, Interaction,
+};
 use crate::plot::{Curve, Figure, Legend, Points, Style, VLine};
 use crate::stats::fmt_num as fmt;
 
@@ -15,8 +17,10 @@ use super::points::{run_points, PointStore, Schedule};
 use super::table::Table;
 use super::Progress;
 
-/// simulation.csv columns of `[hopfield_classic]`.
-pub const HOPFIELD_SIM: [&str; 10] = [
+/// Columns of a binary F-network simulation row (`engram hopfield-classic simulate` and
+/// `[hopfield_classic]` simulation.csv). alpha is the load of the actual P (P/N, or ln P/N for
+/// the exponential interaction); m_rs is the RS overlap at that load (F = x² only).
+pub const HOPFIELD_SIM: [&str; 11] = [
     "n",
     "alpha",
     "patterns",
@@ -27,7 +31,33 @@ pub const HOPFIELD_SIM: [&str; 10] = [
     "sweeps",
     "interaction",
     "flip",
+    "m_rs",
 ];
+
+/// One row ([`HOPFIELD_SIM`]) for a finished point.
+pub fn hopfield_row(p: &AsyncParams, samples: usize, s: &AsyncSummary) -> Result<Vec<String>> {
+    let alpha = p.interaction.load(p.p, p.n);
+    let (name, m_rs) = match p.interaction {
+        Interaction::Exp => ("exp".to_string(), None),
+        Interaction::Power(2) => ("2".to_string(), rs_overlap(alpha)?),
+        Interaction::Power(n) => (n.to_string(), None),
+        Interaction::RectifiedPower(n) => (format!("rect{n}"), None),
+    };
+    Ok(vec![
+        p.n.to_string(),
+        fmt(alpha),
+        p.p.to_string(),
+        samples.to_string(),
+        fmt(s.overlap.mean),
+        fmt(s.overlap.se),
+        fmt(s.p_retrieved),
+        fmt(s.sweeps),
+        name,
+        fmt(p.flip_fraction),
+        m_rs.map_or(String::new(), fmt),
+    ])
+}
+
 /// theory.csv columns of `[hopfield_classic]`.
 pub const HOPFIELD_THEORY: [&str; 3] = ["quantity", "alpha", "value"];
 
@@ -69,19 +99,10 @@ pub fn run_hopfield(
     let mut pts = Vec::new();
     for n in ns(cfg.n.values(), quick) {
         for &a in &alphas {
-            let p = match f {
-                Interaction::Exp => (a * n as f64).exp().round(),
-                _ => (a * n as f64).round(),
-            }
-            .max(1.0);
-            if p > 1e7 {
-                return Err(crate::EngramError::Config(format!(
-                    "hopfield_classic: alpha = {a} at N = {n} gives P = {p:.3e} > 1e7 patterns"
-                )));
-            }
+            let p = f.patterns(a, n)?;
             pts.push(AsyncParams {
                 n,
-                p: p as usize,
+                p,
                 interaction: f,
                 flip_fraction: cfg.flip,
                 max_sweeps: cfg.max_sweeps.0,
@@ -95,30 +116,10 @@ pub fn run_hopfield(
         .collect();
     let store = PointStore::new(dir)?;
     progress.add((pts.len() * samples) as u64);
-    let name = if cfg.exponential {
-        "exp".to_string()
-    } else {
-        cfg.power.0.to_string()
-    };
     let rows = run_points(&store, &keys, schedule, |k| {
         let p = &pts[k];
         let s = simulate_point(p, samples, &|| progress.inc())?;
-        let alpha = match f {
-            Interaction::Exp => (p.p as f64).ln() / p.n as f64,
-            _ => p.p as f64 / p.n as f64,
-        };
-        Ok(vec![
-            p.n.to_string(),
-            fmt(alpha),
-            p.p.to_string(),
-            samples.to_string(),
-            fmt(s.overlap.mean),
-            fmt(s.overlap.se),
-            fmt(s.p_retrieved),
-            fmt(s.sweeps),
-            name.clone(),
-            fmt(cfg.flip),
-        ])
+        hopfield_row(p, samples, &s)
     })?;
     let Some(rows) = rows else {
         return Ok(vec![]);
