@@ -1,7 +1,10 @@
 //! # engram
 //!
 //! Statistical-mechanics theory and Monte-Carlo simulation of associative memories.
-//! The library is organised by physical concept; the `engram` binary is a thin layer over it.
+//! The library is organised by model: [`dam`], [`idp`], [`hopfield`], [`two_group`],
+//! [`diffusion`], each a folder; below them the shared pieces ([`ensembles`], [`rem`],
+//! [`numerics`], [`stats`], [`sweep`]); above them [`study`] (config-driven studies), [`plot`]
+//! and [`io`]. The `engram` binary is a thin layer over it.
 //!
 //! | SPEC section | module |
 //! |---|---|
@@ -16,8 +19,14 @@
 //! | §8 sequential map, collapse, dwell | [`idp::sequence`] |
 //! | §8 reduced dynamics, energy | [`idp::reduced`], [`idp::energy`] |
 //! | §8, §10 IDP simulator (SDE, two-timescale) | [`idp::sim`] |
+//! | §9 classic / polynomial / exponential binary Hopfield networks | [`hopfield`] |
+//! | §9 Krotov–Hopfield two-group network, effective model | [`two_group`] |
+//! | §9 diffusion on a finite pattern set, exact score, reverse SDE | [`diffusion`] |
 //! | §10 DAM simulator | [`dam::sim`] |
 //! | §11 parameter lists and ranges | [`sweep`] |
+//! | §11 studies from config files (one file per study kind, trait [`study::Study`]) | [`study`] |
+//! | results files: atomic writes, CSV, point store, manifest | [`io`] |
+//! | figures | [`plot`] |
 //!
 //! ```
 //! use engram::dam::DamTheory;
@@ -30,15 +39,18 @@
 //! Physics modules never print or touch files; [`study`] writes results, the CLI prints.
 
 pub mod dam;
+pub mod diffusion;
 pub mod ensembles;
 pub mod error;
+pub mod hopfield;
 pub mod idp;
-pub mod kh;
+pub mod io;
 pub mod numerics;
 pub mod plot;
 pub mod rem;
 pub mod stats;
 pub mod study;
 pub mod sweep;
+pub mod two_group;
 
 pub use error::{EngramError, Result};

@@ -107,3 +107,15 @@ fn missing_file() {
         "{err}"
     );
 }
+
+#[test]
+fn unknown_section_is_named_at_its_line() {
+    let err = bad_config(
+        "section",
+        "[study]\nname = \"t\"\n\n[phase_diagrm]\nensembles = [\"gaussian\"]\n",
+    );
+    assert!(
+        err.contains("bad.toml:4") && err.contains("phase_diagrm") && err.contains("two_group"),
+        "{err}"
+    );
+}

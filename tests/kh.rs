@@ -6,14 +6,12 @@
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
-use engram::kh::diffusion::{reverse_sde, spherical_patterns, PatternSet};
-use engram::kh::hopfield::{
+use engram::diffusion::{reverse_sde, spherical_patterns, PatternSet};
+use engram::hopfield::{
     energy, naive_update, random_spins, rs_alpha_c, rs_overlap, run_async, sweep, AsyncParams,
     Interaction,
 };
-use engram::kh::two_group::{
-    Lagrangian, LnCosh, LogSumExp, Norm, Quadratic, SumAbs, SumF, TwoGroup,
-};
+use engram::two_group::{Lagrangian, LnCosh, LogSumExp, Norm, Quadratic, SumAbs, SumF, TwoGroup};
 
 fn rng(seed: u64) -> ChaCha8Rng {
     ChaCha8Rng::seed_from_u64(seed)
@@ -620,8 +618,8 @@ fn covariance_lambda_max_closed_form() {
 /// compete).
 #[test]
 fn rem_condensation_noise_is_the_root() {
+    use engram::diffusion::s2_condensation_rem;
     use engram::ensembles::Spherical;
-    use engram::kh::diffusion::s2_condensation_rem;
     use engram::rem::{phi, RemPoint};
     let g = |alpha: f64, s2: f64| {
         1.0 / s2
@@ -675,7 +673,7 @@ fn interaction_patterns_and_load() {
 /// effective trajectory is small for τ_h = 0.01.
 #[test]
 fn relax_compare_model_b_retrieves() {
-    use engram::kh::two_group::{relax_compare, Model};
+    use engram::two_group::{relax_compare, Model};
     let rec = relax_compare(Model::B { beta: 4.0 }, 32, 8, 1.0, 0.01, 10.0, 10, 1).unwrap();
     let last = rec.last().unwrap();
     assert!(last.overlap > 0.99, "{last:?}");

@@ -9,12 +9,12 @@ use engram::idp::sequence::SequenceMap;
 use engram::idp::sim::{
     run_fixed_from, run_sequence, MemoryKind, SaliencySource, SdeParams, SlowParams,
 };
-use engram::study::idp_study::{
+use engram::study::idp::{
     fixed_point_row, phase_row, transition_rows, NOISE_THEORY, SEQ_SIM, SEQ_THEORY,
 };
 use engram::sweep::ParamList;
 
-use super::dam::{fmt, write_csv};
+use super::common::{fmt, progress_bar, write_csv};
 
 /// `engram idp ...`: input-driven plasticity Hopfield network (SPEC §8). Here α is a
 /// saliency α_μ = ξ_μ·u/N, not the DAM load.
@@ -477,7 +477,7 @@ pub fn run(cmd: IdpCommand, out: &mut dyn std::io::Write) -> anyhow::Result<()> 
                     a.start_noise
                 );
             }
-            let pb = super::simulate::progress_bar(a.common.trials as u64);
+            let pb = progress_bar(a.common.trials as u64);
             let series = (0..a.common.trials)
                 .into_par_iter()
                 .map(|t| {
@@ -528,7 +528,7 @@ pub fn run(cmd: IdpCommand, out: &mut dyn std::io::Write) -> anyhow::Result<()> 
             };
             let theta = 1.0;
             let map = SequenceMap::new(a.kappa, theta)?;
-            let pb = super::simulate::progress_bar(a.common.trials as u64);
+            let pb = progress_bar(a.common.trials as u64);
             let runs = (0..a.common.trials)
                 .into_par_iter()
                 .map(|t| {
@@ -555,7 +555,7 @@ pub fn run(cmd: IdpCommand, out: &mut dyn std::io::Write) -> anyhow::Result<()> 
                     &["trial", "t", "memory", "m", "overlap", "saliency"],
                     rows,
                 )?;
-                engram::study::write_atomic(path, &buf)?;
+                engram::io::write_atomic(path, &buf)?;
             }
             write_csv(out, &SEQ_SIM, rows)
         }

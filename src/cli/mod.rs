@@ -1,11 +1,13 @@
 //! Command-line layer: clap definitions and CSV printing. Everything it computes comes from
 //! the library; see SPEC §11 for the contract.
 
+mod common;
 mod dam;
+mod diffusion;
+mod hopfield;
 mod idp;
-mod kh;
 mod run;
-mod simulate;
+mod two_group;
 
 use clap::{Parser, Subcommand};
 
@@ -51,15 +53,15 @@ pub enum Command {
     /// Binary networks with F-interactions: classic Hopfield (RS theory, α_c = 0.138),
     /// polynomial and exponential DAMs, exact asynchronous dynamics (SPEC §9).
     #[command(subcommand)]
-    HopfieldClassic(kh::HopfieldCommand),
+    HopfieldClassic(hopfield::HopfieldCommand),
     /// Krotov–Hopfield two-group network (feature + hidden neurons) against its effective
     /// model (SPEC §9).
     #[command(subcommand)]
-    Kh(kh::KhCommand),
+    Kh(two_group::KhCommand),
     /// Diffusion models on a finite pattern set: reverse SDE with the exact score and the
     /// DAM / REM correspondence (SPEC §9).
     #[command(subcommand)]
-    Diffusion(kh::DiffusionCommand),
+    Diffusion(diffusion::DiffusionCommand),
 }
 
 /// Execute a parsed command line; CSV goes to `out`.
@@ -79,8 +81,8 @@ pub fn execute(cli: Cli, out: &mut dyn std::io::Write) -> anyhow::Result<()> {
         Command::Plot(args) => run::plot(args, out),
         Command::Dam(cmd) => dam::run(cmd, out),
         Command::Idp(cmd) => idp::run(cmd, out),
-        Command::HopfieldClassic(cmd) => kh::run_hopfield(cmd, out),
-        Command::Kh(cmd) => kh::run_kh(cmd, out),
-        Command::Diffusion(cmd) => kh::run_diffusion(cmd, out),
+        Command::HopfieldClassic(cmd) => hopfield::run_hopfield(cmd, out),
+        Command::Kh(cmd) => two_group::run_kh(cmd, out),
+        Command::Diffusion(cmd) => diffusion::run_diffusion(cmd, out),
     }
 }

@@ -44,7 +44,7 @@ pub struct PlotArgs {
 }
 
 fn progress() -> (Progress, Arc<ProgressBar>) {
-    let pb = Arc::new(super::simulate::progress_bar(0));
+    let pb = Arc::new(super::common::progress_bar(0));
     let p2 = pb.clone();
     let p = Progress::new(move |done, total| {
         p2.set_length(total);

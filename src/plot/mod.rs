@@ -15,7 +15,7 @@ use plotters::prelude::*;
 use plotters::style::FontStyle;
 
 use crate::error::{EngramError, Result};
-use crate::study::write_atomic;
+use crate::io::write_atomic;
 
 /// Okabe–Ito colour-blind-safe palette.
 pub const PALETTE: [RGBColor; 8] = [

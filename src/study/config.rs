@@ -2,280 +2,148 @@
 
 use std::path::Path;
 
+use serde::de::{DeserializeSeed, Error as _, MapAccess, Visitor};
 use serde::Deserialize;
 
-use crate::ensembles::EnsembleKind;
 use crate::error::{EngramError, Result};
 use crate::sweep::ParamList;
 
-/// A study config.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
+use super::dam::DamSimulationSection;
+use super::diffusion::DiffusionSection;
+use super::hopfield::HopfieldSection;
+use super::idp::{IdpNoiseSection, IdpSequenceSection};
+use super::phase_diagram::PhaseDiagramSection;
+use super::two_group::TwoGroupSection;
+use super::Study;
+
+/// A study config: `[study]` and exactly one model section.
+#[derive(Debug, Clone)]
 pub struct StudyConfig {
     /// `[study]`: name (results/<name>/) and description.
     pub study: StudySection,
+    /// The model section (one of [`ModelSection::KEYS`]).
+    pub model: ModelSection,
+}
+
+/// Declares the model sections: the enum, its TOML keys (serde's externally tagged form: the
+/// key is the section name), and the dispatch to [`Study`]. One line per study kind.
+macro_rules! model_sections {
+    ($( $(#[$m:meta])* $variant:ident($ty:ty) = $key:literal ),+ $(,)?) => {
+        /// The model section of a config; each variant is a study kind.
+        #[derive(Debug, Clone)]
+        pub enum ModelSection {
+            $( $(#[$m])* $variant($ty), )+
+        }
+
+        impl ModelSection {
+            /// Section names, as written in TOML.
+            pub const KEYS: &'static [&'static str] = &[$($key),+];
+            const ALL_KEYS: &'static [&'static str] = &["study", $($key),+];
+
+            /// The section's TOML key.
+            pub fn key(&self) -> &'static str {
+                match self {
+                    $(Self::$variant(_) => $key,)+
+                }
+            }
+
+            /// The study this section describes.
+            pub fn study(&self) -> &dyn Study {
+                match self {
+                    $(Self::$variant(s) => s,)+
+                }
+            }
+
+            fn next_value<'de, A: MapAccess<'de>>(
+                key: &str,
+                map: &mut A,
+            ) -> std::result::Result<Self, A::Error> {
+                match key {
+                    $($key => Ok(Self::$variant(map.next_value()?)),)+
+                    other => Err(A::Error::unknown_field(other, Self::ALL_KEYS)),
+                }
+            }
+        }
+    };
+}
+
+model_sections! {
     /// `[phase_diagram]`: theory phase diagram of dense associative memories (SPEC §5).
-    pub phase_diagram: Option<PhaseDiagramSection>,
+    PhaseDiagram(PhaseDiagramSection) = "phase_diagram",
     /// `[dam_simulation]`: DAM simulation sweep with theory overlaid (SPEC §3, §6, §10).
-    pub dam_simulation: Option<DamSimulationSection>,
+    DamSimulation(DamSimulationSection) = "dam_simulation",
     /// `[idp_noise]`: IDP fixed points and thresholds vs noise, with simulation (SPEC §8).
-    pub idp_noise: Option<IdpNoiseSection>,
+    IdpNoise(IdpNoiseSection) = "idp_noise",
     /// `[idp_sequence]`: sequential-map phase diagram and two-timescale simulations (SPEC §8).
-    pub idp_sequence: Option<IdpSequenceSection>,
+    IdpSequence(IdpSequenceSection) = "idp_sequence",
     /// `[hopfield_classic]`: binary F-networks, overlap vs load against the RS theory (SPEC §9).
-    pub hopfield_classic: Option<HopfieldSection>,
+    HopfieldClassic(HopfieldSection) = "hopfield_classic",
     /// `[diffusion]`: reverse diffusion on finite pattern sets vs the REM (SPEC §9).
-    pub diffusion: Option<DiffusionSection>,
+    Diffusion(DiffusionSection) = "diffusion",
     /// `[two_group]`: the Krotov–Hopfield network vs its effective model as τ_h → 0 (SPEC §9).
-    pub two_group: Option<TwoGroupSection>,
+    TwoGroup(TwoGroupSection) = "two_group",
 }
 
-/// `[two_group]`.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct TwoGroupSection {
-    /// Models: any of "a", "a-classic", "b", "c".
-    pub models: Vec<String>,
-    /// Hidden time constants τ_h (τ_f = 1).
-    pub tau_h: PositiveSweep,
-    /// Feature neurons (default 32).
-    #[serde(default = "Count::thirty_two")]
-    pub nf: Count,
-    /// Hidden neurons (default 8).
-    #[serde(default = "Count::eight")]
-    pub nh: Count,
-    /// β of models a-classic and b (default 4).
-    #[serde(default = "PositiveNumber::four")]
-    pub beta: PositiveNumber,
-    /// Power of F in models a and c (default 2; use an even power for c).
-    #[serde(default = "Count::two")]
-    pub power: Count,
-    /// Integration time (default 10).
-    #[serde(default = "PositiveNumber::ten")]
-    pub t_max: PositiveNumber,
-    /// Seed (default 1).
-    #[serde(default = "one_u64")]
-    pub seed: u64,
+/// A top-level key, checked against [`ModelSection::ALL_KEYS`] while it is read, so an unknown
+/// section is reported at its own line.
+struct SectionKey;
+
+impl<'de> DeserializeSeed<'de> for SectionKey {
+    type Value = String;
+    fn deserialize<D: serde::Deserializer<'de>>(
+        self,
+        d: D,
+    ) -> std::result::Result<String, D::Error> {
+        let key = String::deserialize(d)?;
+        if ModelSection::ALL_KEYS.contains(&key.as_str()) {
+            Ok(key)
+        } else {
+            Err(D::Error::unknown_field(&key, ModelSection::ALL_KEYS))
+        }
+    }
 }
 
-/// `[hopfield_classic]`.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct HopfieldSection {
-    /// Spins N (whole numbers ≥ 2); one curve each.
-    pub n: WholeSweep,
-    /// Loads α: P = round(αN) (powers) or round(e^{αN}) (exp).
-    pub alpha: PositiveSweep,
-    /// Samples per point.
-    pub samples: Count,
-    /// Interaction power n ≥ 2 (default 2, Hebbian); ignored when `exponential = true`.
-    #[serde(default = "Count::two")]
-    pub power: Count,
-    /// F = eˣ instead of a power.
-    #[serde(default)]
-    pub exponential: bool,
-    /// Initial Hamming distance fraction (default 0).
-    #[serde(default)]
-    pub flip: f64,
-    /// Maximum sweeps (default 100).
-    #[serde(default = "Count::hundred")]
-    pub max_sweeps: Count,
-    /// Seed (default 1).
-    #[serde(default = "one_u64")]
-    pub seed: u64,
-}
-
-/// `[diffusion]`.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct DiffusionSection {
-    /// Dimensions N; one curve each.
-    pub n: WholeSweep,
-    /// Loads α: P = round(e^{αN}).
-    pub alpha: PositiveSweep,
-    /// Trajectories per point.
-    pub samples: Count,
-    /// Start time t_max = s² (default 20).
-    #[serde(default = "PositiveNumber::twenty")]
-    pub t_max: PositiveNumber,
-    /// End time (default 1e-3).
-    #[serde(default = "PositiveNumber::milli")]
-    pub t_min: PositiveNumber,
-    /// Steps (default 400).
-    #[serde(default = "Count::four_hundred")]
-    pub steps: Count,
-    /// Seed (default 1).
-    #[serde(default = "one_u64")]
-    pub seed: u64,
-}
-
-/// `[dam_simulation]`: the grid n × alpha × lambda (× cosine) of `engram dam simulate`.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct DamSimulationSection {
-    /// Pattern ensemble.
-    pub ensemble: EnsembleKind,
-    /// Numbers of neurons (whole numbers ≥ 2); one curve per N.
-    pub n: WholeSweep,
-    /// Loads α > 0.
-    pub alpha: PositiveSweep,
-    /// Inverse temperatures λ > 0.
-    pub lambda: PositiveSweep,
-    /// Initial cosines with ξ¹ in [−1, 1] (basins); absent: x₀ = ξ¹.
-    pub cosine: Option<CosineSweep>,
-    /// Squared norm per component of a cosine start (default ρ₁).
-    pub r: Option<PositiveNumber>,
-    /// Samples per point (≥ 1).
-    pub samples: Count,
-    /// Step size η (default 0.5).
-    #[serde(default = "PositiveNumber::half")]
-    pub eta: PositiveNumber,
-    /// Maximum steps (default 1000).
-    #[serde(default = "Count::thousand")]
-    pub max_steps: Count,
-    /// Stopping tolerance (default 1e-6).
-    #[serde(default = "PositiveNumber::xtol")]
-    pub xtol: PositiveNumber,
-    /// Retrieval threshold on Δ₀ (default 0.05).
-    #[serde(default = "PositiveNumber::threshold")]
-    pub threshold: PositiveNumber,
-    /// Seed (default 1).
-    #[serde(default = "one_u64")]
-    pub seed: u64,
-    /// Memory budget for pattern stores in flight, GiB (default 4).
-    #[serde(default = "PositiveNumber::four")]
-    pub memory_gib: PositiveNumber,
-    /// Horizontal axis of the figure: alpha, lambda or cosine.
-    pub x_axis: XAxis,
-    /// Plotted observable: p_retrieved (default) or delta0.
-    #[serde(default)]
-    pub y: YAxis,
-    /// Compute the crossings α_{1/2}(N) and their 1/N extrapolation (x_axis = alpha).
-    #[serde(default)]
-    pub crossing: bool,
-}
-
-/// Figure x axis of a DAM simulation study.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum XAxis {
-    /// Load α (theory: α₁(λ)).
-    Alpha,
-    /// Inverse temperature λ (theory: λ_c(α)).
-    Lambda,
-    /// Initial cosine (theory: cos_c).
-    Cosine,
-}
-
-/// Figure y axis of a DAM simulation study.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum YAxis {
-    /// Retrieval probability.
-    #[default]
-    PRetrieved,
-    /// Mean Δ₀.
-    Delta0,
-}
-
-/// `[idp_noise]`.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct IdpNoiseSection {
-    /// tanh or hardtanh.
-    pub activation: ActivationName,
-    /// Gain β > 0.
-    pub gain: PositiveNumber,
-    /// Saliencies of the memory; one curve each.
-    pub saliency: PositiveSweep,
-    /// Noise levels σ ≥ 0 for the theory curves.
-    pub sigma: NonNegSweep,
-    /// Optional N-neuron simulation at a few noise levels.
-    pub simulate: Option<IdpNoiseSim>,
-}
-
-/// `[idp_noise.simulate]`: orthogonal memories, memory 0 salient, the others `competitor`.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct IdpNoiseSim {
-    /// Neurons (a power of two).
-    pub n: Count,
-    /// Memories.
-    pub p: Count,
-    /// Saliency of the other memories (default 0.1).
-    #[serde(default = "PositiveNumber::tenth")]
-    pub competitor: PositiveNumber,
-    /// Noise levels.
-    pub sigma: NonNegSweep,
-    /// Integration time.
-    pub t_max: PositiveNumber,
-    /// Time after which overlaps are averaged.
-    pub t_burn: PositiveNumber,
-    /// Trials per point.
-    pub trials: Count,
-    /// Euler step (default 0.01).
-    #[serde(default = "PositiveNumber::dt")]
-    pub dt: PositiveNumber,
-    /// Seed (default 1).
-    #[serde(default = "one_u64")]
-    pub seed: u64,
-}
-
-/// `[idp_sequence]`.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct IdpSequenceSection {
-    /// Gains κ of the phase diagram.
-    pub kappa: PositiveSweep,
-    /// Initial saliencies Z₀ of the phase diagram.
-    pub z0: PositiveSweep,
-    /// Existence threshold θ (default 1, hard tanh).
-    #[serde(default = "PositiveNumber::one")]
-    pub theta: PositiveNumber,
-    /// Optional two-timescale network runs.
-    pub simulate: Option<IdpSequenceSim>,
-}
-
-/// `[idp_sequence.simulate]`: one run per κ.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct IdpSequenceSim {
-    /// Gains κ.
-    pub kappa: PositiveSweep,
-    /// Slow time constants τ.
-    pub tau: PositiveSweep,
-    /// Seed noise σ.
-    pub sigma: PositiveNumber,
-    /// Saliency of memory 0 at t = 0.
-    pub z0: PositiveNumber,
-    /// Neurons (a power of two).
-    pub n: Count,
-    /// Memories in the cycle.
-    pub p: Count,
-    /// Integration time in units of τ.
-    pub t_max_over_tau: PositiveNumber,
-    /// Trials per (κ, τ).
-    pub trials: Count,
-    /// Euler step (default 0.01).
-    #[serde(default = "PositiveNumber::dt")]
-    pub dt: PositiveNumber,
-    /// Seed (default 1).
-    #[serde(default = "one_u64")]
-    pub seed: u64,
-}
-
-fn one_u64() -> u64 {
-    1
-}
-
-/// Activation name.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ActivationName {
-    /// tanh(βx).
-    Tanh,
-    /// clip(βx, −1, 1).
-    Hardtanh,
+impl<'de> Deserialize<'de> for StudyConfig {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = StudyConfig;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a study config with [study] and one model section")
+            }
+            fn visit_map<A: MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> std::result::Result<StudyConfig, A::Error> {
+                let mut study = None;
+                let mut models = Vec::new();
+                while let Some(key) = map.next_key_seed(SectionKey)? {
+                    if key == "study" {
+                        study = Some(map.next_value()?);
+                    } else {
+                        models.push(ModelSection::next_value(&key, &mut map)?);
+                    }
+                }
+                let study = study.ok_or_else(|| A::Error::missing_field("study"))?;
+                if models.len() != 1 {
+                    let names: Vec<String> = ModelSection::KEYS
+                        .iter()
+                        .map(|k| format!("[{k}]"))
+                        .collect();
+                    return Err(A::Error::custom(format!(
+                        "expected exactly one model section ({}), found {}",
+                        names.join(", "),
+                        models.len()
+                    )));
+                }
+                Ok(StudyConfig {
+                    study,
+                    model: models.pop().expect("one section"),
+                })
+            }
+        }
+        d.deserialize_map(V)
+    }
 }
 
 /// `[study]`.
@@ -287,19 +155,6 @@ pub struct StudySection {
     /// Free text.
     #[serde(default)]
     pub description: String,
-}
-
-/// `[phase_diagram]`.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct PhaseDiagramSection {
-    /// Ensembles to compute.
-    pub ensembles: Vec<EnsembleKind>,
-    /// λ values (each > 0).
-    pub lambda: PositiveSweep,
-    /// Configuration norm ρ > 0 for the condensation line α_*(λ) = g_ρ(λ) (default 1).
-    #[serde(default = "PositiveNumber::one")]
-    pub rho: PositiveNumber,
 }
 
 #[derive(Deserialize)]
@@ -384,22 +239,22 @@ sweep_type!(
 pub struct Count(pub usize);
 
 impl Count {
-    fn thousand() -> Self {
+    pub(crate) fn thousand() -> Self {
         Self(1000)
     }
-    fn hundred() -> Self {
+    pub(crate) fn hundred() -> Self {
         Self(100)
     }
-    fn two() -> Self {
+    pub(crate) fn two() -> Self {
         Self(2)
     }
-    fn four_hundred() -> Self {
+    pub(crate) fn four_hundred() -> Self {
         Self(400)
     }
-    fn thirty_two() -> Self {
+    pub(crate) fn thirty_two() -> Self {
         Self(32)
     }
-    fn eight() -> Self {
+    pub(crate) fn eight() -> Self {
         Self(8)
     }
 }
@@ -424,34 +279,34 @@ impl<'de> Deserialize<'de> for Count {
 pub struct PositiveNumber(pub f64);
 
 impl PositiveNumber {
-    fn one() -> Self {
+    pub(crate) fn one() -> Self {
         Self(1.0)
     }
-    fn half() -> Self {
+    pub(crate) fn half() -> Self {
         Self(0.5)
     }
-    fn tenth() -> Self {
+    pub(crate) fn tenth() -> Self {
         Self(0.1)
     }
-    fn four() -> Self {
+    pub(crate) fn four() -> Self {
         Self(4.0)
     }
-    fn dt() -> Self {
+    pub(crate) fn dt() -> Self {
         Self(0.01)
     }
-    fn xtol() -> Self {
+    pub(crate) fn xtol() -> Self {
         Self(1e-6)
     }
-    fn threshold() -> Self {
+    pub(crate) fn threshold() -> Self {
         Self(0.05)
     }
-    fn twenty() -> Self {
+    pub(crate) fn twenty() -> Self {
         Self(20.0)
     }
-    fn milli() -> Self {
+    pub(crate) fn milli() -> Self {
         Self(1e-3)
     }
-    fn ten() -> Self {
+    pub(crate) fn ten() -> Self {
         Self(10.0)
     }
 }
@@ -517,93 +372,7 @@ pub fn parse_config(text: &str, origin: &str) -> Result<StudyConfig> {
             "{origin}: key 'study.name' = '{name}': expected letters, digits, '-' or '_'"
         )));
     }
-    let sections = [
-        cfg.phase_diagram.is_some(),
-        cfg.dam_simulation.is_some(),
-        cfg.idp_noise.is_some(),
-        cfg.idp_sequence.is_some(),
-        cfg.hopfield_classic.is_some(),
-        cfg.diffusion.is_some(),
-        cfg.two_group.is_some(),
-    ]
-    .iter()
-    .filter(|b| **b)
-    .count();
-    if sections != 1 {
-        return Err(EngramError::Config(format!(
-            "{origin}: expected exactly one model section ([phase_diagram], [dam_simulation], \
-             [idp_noise], [idp_sequence], [hopfield_classic], [diffusion] or [two_group]), found {sections}"
-        )));
-    }
-    let orthogonal = |key: &str, n: usize, p: usize| -> Result<()> {
-        if !n.is_power_of_two() {
-            return Err(EngramError::Config(format!(
-                "{origin}: key '{key}.n' = {n}: expected a power of two (orthogonal Hadamard memories)"
-            )));
-        }
-        if p >= n {
-            return Err(EngramError::Config(format!(
-                "{origin}: key '{key}.p' = {p}: expected P <= N - 1 for orthogonal memories"
-            )));
-        }
-        Ok(())
-    };
-    if let Some(s) = cfg.idp_noise.as_ref().and_then(|c| c.simulate.as_ref()) {
-        orthogonal("idp_noise.simulate", s.n.0, s.p.0)?;
-    }
-    if let Some(s) = cfg.idp_sequence.as_ref().and_then(|c| c.simulate.as_ref()) {
-        orthogonal("idp_sequence.simulate", s.n.0, s.p.0)?;
-    }
-    if let Some(h) = &cfg.hopfield_classic {
-        if h.power.0 < 2 && !h.exponential {
-            return Err(EngramError::Config(format!(
-                "{origin}: key 'hopfield_classic.power' = {}: expected n >= 2",
-                h.power.0
-            )));
-        }
-        if !(0.0..=0.5).contains(&h.flip) {
-            return Err(EngramError::Config(format!(
-                "{origin}: key 'hopfield_classic.flip' = {}: expected a fraction in [0, 0.5]",
-                h.flip
-            )));
-        }
-    }
-    if let Some(t) = &cfg.two_group {
-        for m in &t.models {
-            if let Err(e) = crate::kh::two_group::Model::parse(m, t.beta.0, t.power.0 as u32)
-                .and_then(|m| m.lagrangians().map(|_| ()))
-            {
-                return Err(EngramError::Config(format!(
-                    "{origin}: key 'two_group.models': {e}"
-                )));
-            }
-        }
-        if t.models.is_empty() || t.nf.0 < 2 {
-            return Err(EngramError::Config(format!(
-                "{origin}: key 'two_group': expected at least one model and nf >= 2"
-            )));
-        }
-    }
-    if let Some(d) = &cfg.diffusion {
-        if d.t_min.0 >= d.t_max.0 {
-            return Err(EngramError::Config(format!(
-                "{origin}: key 'diffusion.t_min' = {}: expected t_min < t_max = {}",
-                d.t_min.0, d.t_max.0
-            )));
-        }
-    }
-    if let Some(d) = &cfg.dam_simulation {
-        if d.crossing && d.x_axis != XAxis::Alpha {
-            return Err(EngramError::Config(format!(
-                "{origin}: key 'dam_simulation.crossing': needs x_axis = \"alpha\""
-            )));
-        }
-        if (d.x_axis == XAxis::Cosine) != d.cosine.is_some() {
-            return Err(EngramError::Config(format!(
-                "{origin}: key 'dam_simulation.cosine': give cosine exactly when x_axis = \"cosine\""
-            )));
-        }
-    }
+    cfg.model.study().validate(origin)?;
     Ok(cfg)
 }
 
@@ -613,4 +382,9 @@ pub fn load_config(path: &Path) -> Result<(StudyConfig, String)> {
         .map_err(|e| EngramError::Config(format!("{}: cannot read config: {e}", path.display())))?;
     let cfg = parse_config(&text, &path.display().to_string())?;
     Ok((cfg, text))
+}
+
+/// Default seed of the simulation streams.
+pub(crate) fn one_u64() -> u64 {
+    1
 }

@@ -3,62 +3,69 @@
 //! atomically; resume interrupted runs, split them into shards, merge shards, re-render
 //! figures from the CSV files.
 //!
-//! Study kinds (exactly one section per config): `[phase_diagram]` (SPEC §5),
-//! `[dam_simulation]` (SPEC §3, §6, §10), `[idp_noise]` and `[idp_sequence]` (SPEC §8),
-//! `[hopfield_classic]`, `[diffusion]` and `[two_group]` (SPEC §9).
-//! Adding a model's study: a config section in [`config`], a `run` function that writes
-//! theory.csv / simulation.csv through [`points::run_points`], and a `render` function that
-//! reads them back; then one line in [`run_study`] and one in [`render_study`].
+//! The split follows argmin's problem/executor separation: each study kind is a config section
+//! type implementing [`Study`] (what to compute, how to draw it; it knows nothing of resume,
+//! shards or manifests), and this module is the driver that owns the results directory, the
+//! point store, shards, merge and the manifest.
+//!
+//! | config section | model | file |
+//! |---|---|---|
+//! | `[phase_diagram]` | DAM theory (SPEC §5) | [`phase_diagram`] |
+//! | `[dam_simulation]` | DAM simulation vs theory (SPEC §3, §6, §10) | [`dam`] |
+//! | `[idp_noise]`, `[idp_sequence]` | IDP network (SPEC §8) | [`idp`] |
+//! | `[hopfield_classic]` | binary F-networks (SPEC §9) | [`hopfield`] |
+//! | `[diffusion]` | diffusion on finite pattern sets (SPEC §9) | [`diffusion`] |
+//! | `[two_group]` | Krotov–Hopfield two-group network (SPEC §9) | [`two_group`] |
+//!
+//! Adding a study kind: one new file here with its section type and `impl Study`, and one
+//! line in the `model_sections!` list of [`config`].
 
 pub mod config;
-pub mod dam_study;
-pub mod idp_study;
-pub mod kh_study;
-mod output;
-mod phase_diagram;
-pub mod points;
-pub mod table;
+pub mod dam;
+pub mod diffusion;
+pub mod hopfield;
+pub mod idp;
+pub mod phase_diagram;
+pub mod two_group;
 
-pub use config::{load_config, parse_config, StudyConfig};
-pub use output::{write_atomic, Manifest};
+pub use crate::io::{write_atomic, Manifest, Progress, Schedule};
+pub use config::{load_config, parse_config, ModelSection, StudyConfig};
 pub use phase_diagram::{phase_diagram_rows, render_phase_diagram, PhaseDiagramRow};
-pub use points::Schedule;
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
 use crate::error::{EngramError, Result};
+use crate::io::PointStore;
 
-/// Progress callbacks for long studies (the CLI shows a bar; the library never prints).
-#[derive(Default)]
-pub struct Progress {
-    total: AtomicU64,
-    done: AtomicU64,
-    on_change: Option<Box<dyn Fn(u64, u64) + Send + Sync>>,
+/// What a study's `run` gets from the driver.
+pub struct Context<'a> {
+    /// The study directory results/<study>/ (exists).
+    pub dir: &'a Path,
+    /// Resume, shard or assemble-only.
+    pub schedule: Schedule,
+    /// Reduced sizes (CI).
+    pub quick: bool,
+    /// Progress callbacks.
+    pub progress: &'a Progress,
 }
 
-impl Progress {
-    /// A progress reporter calling `f(done, total)` on every change.
-    pub fn new(f: impl Fn(u64, u64) + Send + Sync + 'static) -> Self {
-        Progress {
-            on_change: Some(Box::new(f)),
-            ..Default::default()
-        }
+/// One study kind: its config section (the problem) knows what to compute and how to draw it;
+/// the driver in this module runs it.
+pub trait Study {
+    /// Checks beyond the types of the section's keys; `origin` names the config file in errors.
+    fn validate(&self, _origin: &str) -> Result<()> {
+        Ok(())
     }
-    /// Announce more work.
-    pub fn add(&self, n: u64) {
-        let t = self.total.fetch_add(n, Ordering::Relaxed) + n;
-        if let Some(f) = &self.on_change {
-            f(self.done.load(Ordering::Relaxed), t);
-        }
-    }
-    /// One unit done.
-    pub fn inc(&self) {
-        let d = self.done.fetch_add(1, Ordering::Relaxed) + 1;
-        if let Some(f) = &self.on_change {
-            f(d, self.total.load(Ordering::Relaxed));
-        }
+    /// Compute (through [`crate::io::points::run_points`] where there are simulation points, so
+    /// the run is resumable and shardable) and write the study's CSV files into `cx.dir`.
+    /// Returns the files written (none for a shard).
+    fn run(&self, cx: &Context) -> Result<Vec<PathBuf>>;
+    /// Draw the figures from the CSV files in `dir` (no recomputation).
+    fn render(&self, dir: &Path) -> Result<Vec<PathBuf>>;
+    /// Seed of the simulation streams, if the study simulates (reported in the manifest).
+    fn seed(&self) -> Option<u64> {
+        None
     }
 }
 
@@ -140,7 +147,7 @@ pub fn merge(dirs: &[PathBuf], progress: &Progress) -> Result<StudyReport> {
     let config_path = first.join("config.toml");
     let (cfg, text) = load_config(&config_path)?;
     let quick = std::fs::read_to_string(first.join(".quick")).is_ok();
-    let store = points::PointStore::new(first)?;
+    let store = PointStore::new(first)?;
     for d in &dirs[1..] {
         store.import(d)?;
     }
@@ -171,7 +178,7 @@ fn execute(
 ) -> Result<StudyReport> {
     let dir = out.join(&cfg.study.name);
     create_dir(&dir)?;
-    let store = points::PointStore::new(&dir)?;
+    let store = PointStore::new(&dir)?;
     if !schedule.resume && !schedule.assemble_only && schedule.shard.is_none() {
         store.clear()?;
     }
@@ -188,26 +195,14 @@ fn execute(
     let started = Instant::now();
     let mut timings = Vec::new();
     let t0 = Instant::now();
-    let mut files = if let Some(pd) = &cfg.phase_diagram {
-        let rows = phase_diagram_rows(&pd.ensembles, pd.lambda.values(), pd.rho.0)?;
-        let path = dir.join("theory.csv");
-        write_atomic(&path, &PhaseDiagramRow::to_csv(&rows)?)?;
-        vec![path]
-    } else if let Some(d) = &cfg.dam_simulation {
-        dam_study::run(d, &dir, schedule, quick, progress)?
-    } else if let Some(n) = &cfg.idp_noise {
-        idp_study::run_noise(n, &dir, schedule, quick, progress)?
-    } else if let Some(s) = &cfg.idp_sequence {
-        idp_study::run_sequence_study(s, &dir, schedule, quick, progress)?
-    } else if let Some(h) = &cfg.hopfield_classic {
-        kh_study::run_hopfield(h, &dir, schedule, quick, progress)?
-    } else if let Some(d) = &cfg.diffusion {
-        kh_study::run_diffusion(d, &dir, schedule, quick, progress)?
-    } else if let Some(t) = &cfg.two_group {
-        kh_study::run_two_group(t, &dir, schedule, quick, progress)?
-    } else {
-        vec![]
+    let study = cfg.model.study();
+    let cx = Context {
+        dir: &dir,
+        schedule,
+        quick,
+        progress,
     };
+    let mut files = study.run(&cx)?;
     timings.push(("compute".to_string(), t0.elapsed().as_secs_f64()));
     if let Some((i, n)) = schedule.shard {
         let marker = dir.join(format!("shard-{i}-of-{n}.done"));
@@ -218,20 +213,7 @@ fn execute(
     let t1 = Instant::now();
     files.extend(render_study(&dir)?);
     timings.push(("figures".to_string(), t1.elapsed().as_secs_f64()));
-    let seed = cfg
-        .dam_simulation
-        .as_ref()
-        .map(|d| d.seed)
-        .or_else(|| {
-            cfg.idp_noise
-                .as_ref()
-                .and_then(|n| n.simulate.as_ref().map(|s| s.seed))
-        })
-        .or_else(|| {
-            cfg.idp_sequence
-                .as_ref()
-                .and_then(|n| n.simulate.as_ref().map(|s| s.seed))
-        });
+    let seed = study.seed();
     let mut manifest = Manifest::new(text, config_path, started.elapsed().as_secs_f64(), timings);
     manifest.seed = seed;
     manifest.quick = quick;
@@ -244,21 +226,5 @@ fn execute(
 /// Re-render a study's figures from its CSV files and `config.toml` (no recomputation).
 pub fn render_study(dir: &Path) -> Result<Vec<PathBuf>> {
     let (cfg, _) = load_config(&dir.join("config.toml"))?;
-    if let Some(pd) = &cfg.phase_diagram {
-        render_phase_diagram(pd, dir)
-    } else if let Some(d) = &cfg.dam_simulation {
-        dam_study::render(d, dir)
-    } else if let Some(n) = &cfg.idp_noise {
-        idp_study::render_noise(n, dir)
-    } else if let Some(s) = &cfg.idp_sequence {
-        idp_study::render_sequence(s, dir)
-    } else if let Some(h) = &cfg.hopfield_classic {
-        kh_study::render_hopfield(h, dir)
-    } else if let Some(d) = &cfg.diffusion {
-        kh_study::render_diffusion(d, dir)
-    } else if let Some(t) = &cfg.two_group {
-        kh_study::render_two_group(t, dir)
-    } else {
-        Ok(vec![])
-    }
+    cfg.model.study().render(dir)
 }

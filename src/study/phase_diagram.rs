@@ -6,6 +6,23 @@ use crate::dam::DamTheory;
 use crate::ensembles::EnsembleKind;
 use crate::error::{EngramError, Result};
 
+use serde::Deserialize;
+
+use super::config::{PositiveNumber, PositiveSweep};
+
+/// `[phase_diagram]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PhaseDiagramSection {
+    /// Ensembles to compute.
+    pub ensembles: Vec<EnsembleKind>,
+    /// λ values (each > 0).
+    pub lambda: PositiveSweep,
+    /// Configuration norm ρ > 0 for the condensation line α_*(λ) = g_ρ(λ) (default 1).
+    #[serde(default = "PositiveNumber::one")]
+    pub rho: PositiveNumber,
+}
+
 /// One row of theory.csv.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct PhaseDiagramRow {
@@ -78,11 +95,11 @@ pub fn phase_diagram_rows(
 /// Figures of the phase diagram, one per ensemble, from theory.csv: α₁ (solid), the α_c bound
 /// (dashed) and the condensation line α_*(λ) = g_ρ(λ) below which the REM is condensed.
 pub fn render_phase_diagram(
-    cfg: &super::config::PhaseDiagramSection,
+    cfg: &PhaseDiagramSection,
     dir: &std::path::Path,
 ) -> Result<Vec<std::path::PathBuf>> {
     use crate::plot::{Curve, Figure, Style};
-    let t = super::table::Table::read(&dir.join("theory.csv"))?;
+    let t = crate::io::table::Table::read(&dir.join("theory.csv"))?;
     let (ce, cl, c1, cc, cs) = (
         t.col("ensemble")?,
         t.col("lambda")?,
@@ -140,4 +157,16 @@ pub fn render_phase_diagram(
         out.extend(fig.render(&dir.join(format!("phase_diagram_{}", kind.name())))?);
     }
     Ok(out)
+}
+
+impl super::Study for PhaseDiagramSection {
+    fn run(&self, cx: &super::Context) -> Result<Vec<std::path::PathBuf>> {
+        let rows = phase_diagram_rows(&self.ensembles, self.lambda.values(), self.rho.0)?;
+        let path = cx.dir.join("theory.csv");
+        crate::io::write_atomic(&path, &PhaseDiagramRow::to_csv(&rows)?)?;
+        Ok(vec![path])
+    }
+    fn render(&self, dir: &std::path::Path) -> Result<Vec<std::path::PathBuf>> {
+        render_phase_diagram(self, dir)
+    }
 }

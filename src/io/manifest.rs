@@ -1,26 +1,6 @@
-//! Results files: atomic writes and the manifest.
+//! The manifest: what produced a study's results (version, commit, config, timings, seed).
 
-use std::io::Write;
 use std::path::Path;
-
-use crate::error::{EngramError, Result};
-
-/// Write `bytes` to `path` atomically: a temporary file in the same directory, then rename, so
-/// a reader never sees a half-written result.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let io = |e: std::io::Error| EngramError::Io(format!("cannot write {}: {e}", path.display()));
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
-    let mut f = std::fs::File::create(&tmp).map_err(io)?;
-    f.write_all(bytes).map_err(io)?;
-    f.sync_all().map_err(io)?;
-    drop(f);
-    std::fs::rename(&tmp, path).map_err(io)
-}
 
 /// What produced a study's results.
 #[derive(Debug, Clone, serde::Serialize)]

@@ -11,10 +11,83 @@ use crate::plot::{Curve, Figure, Points, Style, VLine};
 use crate::rem::RemPoint;
 use crate::stats::fmt_num as fmt;
 
-use super::config::{DamSimulationSection, XAxis, YAxis};
-use super::points::{run_points, PointStore, Schedule};
-use super::table::Table;
-use super::Progress;
+use crate::io::points::{run_points, PointStore, Schedule};
+use crate::io::table::Table;
+use crate::io::{write_atomic, Progress};
+
+use serde::Deserialize;
+
+use super::config::{one_u64, CosineSweep, Count, PositiveNumber, PositiveSweep, WholeSweep};
+use crate::ensembles::EnsembleKind;
+
+/// `[dam_simulation]`: the grid n × alpha × lambda (× cosine) of `engram dam simulate`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DamSimulationSection {
+    /// Pattern ensemble.
+    pub ensemble: EnsembleKind,
+    /// Numbers of neurons (whole numbers ≥ 2); one curve per N.
+    pub n: WholeSweep,
+    /// Loads α > 0.
+    pub alpha: PositiveSweep,
+    /// Inverse temperatures λ > 0.
+    pub lambda: PositiveSweep,
+    /// Initial cosines with ξ¹ in [−1, 1] (basins); absent: x₀ = ξ¹.
+    pub cosine: Option<CosineSweep>,
+    /// Squared norm per component of a cosine start (default ρ₁).
+    pub r: Option<PositiveNumber>,
+    /// Samples per point (≥ 1).
+    pub samples: Count,
+    /// Step size η (default 0.5).
+    #[serde(default = "PositiveNumber::half")]
+    pub eta: PositiveNumber,
+    /// Maximum steps (default 1000).
+    #[serde(default = "Count::thousand")]
+    pub max_steps: Count,
+    /// Stopping tolerance (default 1e-6).
+    #[serde(default = "PositiveNumber::xtol")]
+    pub xtol: PositiveNumber,
+    /// Retrieval threshold on Δ₀ (default 0.05).
+    #[serde(default = "PositiveNumber::threshold")]
+    pub threshold: PositiveNumber,
+    /// Seed (default 1).
+    #[serde(default = "one_u64")]
+    pub seed: u64,
+    /// Memory budget for pattern stores in flight, GiB (default 4).
+    #[serde(default = "PositiveNumber::four")]
+    pub memory_gib: PositiveNumber,
+    /// Horizontal axis of the figure: alpha, lambda or cosine.
+    pub x_axis: XAxis,
+    /// Plotted observable: p_retrieved (default) or delta0.
+    #[serde(default)]
+    pub y: YAxis,
+    /// Compute the crossings α_{1/2}(N) and their 1/N extrapolation (x_axis = alpha).
+    #[serde(default)]
+    pub crossing: bool,
+}
+
+/// Figure x axis of a DAM simulation study.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum XAxis {
+    /// Load α (theory: α₁(λ)).
+    Alpha,
+    /// Inverse temperature λ (theory: λ_c(α)).
+    Lambda,
+    /// Initial cosine (theory: cos_c).
+    Cosine,
+}
+
+/// Figure y axis of a DAM simulation study.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum YAxis {
+    /// Retrieval probability.
+    #[default]
+    PRetrieved,
+    /// Mean Δ₀.
+    Delta0,
+}
 
 /// Columns of theory.csv of a DAM simulation study.
 pub const THEORY_HEADER: [&str; 7] = ["quantity", "n", "alpha", "lambda", "r", "value", "err"];
@@ -124,10 +197,10 @@ pub fn run(
     };
     let sim = Table::new(&HEADER, rows);
     let sim_path = dir.join("simulation.csv");
-    super::write_atomic(&sim_path, &sim.to_csv()?)?;
+    write_atomic(&sim_path, &sim.to_csv()?)?;
     let theory = theory_table(cfg, &sim)?;
     let th_path = dir.join("theory.csv");
-    super::write_atomic(&th_path, &theory.to_csv()?)?;
+    write_atomic(&th_path, &theory.to_csv()?)?;
     Ok(vec![sim_path, th_path])
 }
 
@@ -329,4 +402,29 @@ pub fn render(cfg: &DamSimulationSection, dir: &Path) -> Result<Vec<PathBuf>> {
     }
     fig.render(&dir.join(format!("{yname}_vs_{xname}")))
         .map_err(|e| EngramError::Io(e.to_string()))
+}
+
+impl super::Study for DamSimulationSection {
+    fn validate(&self, origin: &str) -> Result<()> {
+        if self.crossing && self.x_axis != XAxis::Alpha {
+            return Err(EngramError::Config(format!(
+                "{origin}: key 'dam_simulation.crossing': needs x_axis = \"alpha\""
+            )));
+        }
+        if (self.x_axis == XAxis::Cosine) != self.cosine.is_some() {
+            return Err(EngramError::Config(format!(
+                "{origin}: key 'dam_simulation.cosine': give cosine exactly when x_axis = \"cosine\""
+            )));
+        }
+        Ok(())
+    }
+    fn run(&self, cx: &super::Context) -> Result<Vec<PathBuf>> {
+        run(self, cx.dir, cx.schedule, cx.quick, cx.progress)
+    }
+    fn render(&self, dir: &Path) -> Result<Vec<PathBuf>> {
+        render(self, dir)
+    }
+    fn seed(&self) -> Option<u64> {
+        Some(self.seed)
+    }
 }

@@ -5,18 +5,117 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
-use crate::error::Result;
+use crate::error::{EngramError, Result};
 use crate::idp::sequence::SequenceMap;
 use crate::idp::sim::{run_fixed, run_sequence, MemoryKind, SdeParams, SlowParams};
 use crate::idp::{alpha_exist, memory_fixed_point, sigma_exist, Activation};
 use crate::plot::{Cell, Curve, Figure, Points, Style, VLine};
 use crate::stats::{fmt_num as fmt, mean_se};
 
-use super::config::{ActivationName, IdpNoiseSection, IdpSequenceSection};
-use super::dam_study::thin;
-use super::points::{run_points, PointStore, Schedule};
-use super::table::Table;
-use super::Progress;
+use super::dam::thin;
+use crate::io::points::{run_points, PointStore, Schedule};
+use crate::io::table::Table;
+use crate::io::{write_atomic, Progress};
+
+use serde::Deserialize;
+
+use super::config::{one_u64, Count, NonNegSweep, PositiveNumber, PositiveSweep};
+
+/// `[idp_noise]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IdpNoiseSection {
+    /// tanh or hardtanh.
+    pub activation: ActivationName,
+    /// Gain β > 0.
+    pub gain: PositiveNumber,
+    /// Saliencies of the memory; one curve each.
+    pub saliency: PositiveSweep,
+    /// Noise levels σ ≥ 0 for the theory curves.
+    pub sigma: NonNegSweep,
+    /// Optional N-neuron simulation at a few noise levels.
+    pub simulate: Option<IdpNoiseSim>,
+}
+
+/// `[idp_noise.simulate]`: orthogonal memories, memory 0 salient, the others `competitor`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IdpNoiseSim {
+    /// Neurons (a power of two).
+    pub n: Count,
+    /// Memories.
+    pub p: Count,
+    /// Saliency of the other memories (default 0.1).
+    #[serde(default = "PositiveNumber::tenth")]
+    pub competitor: PositiveNumber,
+    /// Noise levels.
+    pub sigma: NonNegSweep,
+    /// Integration time.
+    pub t_max: PositiveNumber,
+    /// Time after which overlaps are averaged.
+    pub t_burn: PositiveNumber,
+    /// Trials per point.
+    pub trials: Count,
+    /// Euler step (default 0.01).
+    #[serde(default = "PositiveNumber::dt")]
+    pub dt: PositiveNumber,
+    /// Seed (default 1).
+    #[serde(default = "one_u64")]
+    pub seed: u64,
+}
+
+/// `[idp_sequence]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IdpSequenceSection {
+    /// Gains κ of the phase diagram.
+    pub kappa: PositiveSweep,
+    /// Initial saliencies Z₀ of the phase diagram.
+    pub z0: PositiveSweep,
+    /// Existence threshold θ (default 1, hard tanh).
+    #[serde(default = "PositiveNumber::one")]
+    pub theta: PositiveNumber,
+    /// Optional two-timescale network runs.
+    pub simulate: Option<IdpSequenceSim>,
+}
+
+/// `[idp_sequence.simulate]`: one run per κ.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IdpSequenceSim {
+    /// Gains κ.
+    pub kappa: PositiveSweep,
+    /// Slow time constants τ.
+    pub tau: PositiveSweep,
+    /// Seed noise σ.
+    pub sigma: PositiveNumber,
+    /// Saliency of memory 0 at t = 0.
+    pub z0: PositiveNumber,
+    /// Neurons (a power of two).
+    pub n: Count,
+    /// Memories in the cycle.
+    pub p: Count,
+    /// Integration time in units of τ.
+    pub t_max_over_tau: PositiveNumber,
+    /// Trials per (κ, τ).
+    pub trials: Count,
+    /// Euler step (default 0.01).
+    #[serde(default = "PositiveNumber::dt")]
+    pub dt: PositiveNumber,
+    /// Seed (default 1).
+    #[serde(default = "one_u64")]
+    pub seed: u64,
+}
+
+/// Activation name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ActivationName {
+    /// tanh(βx).
+    Tanh,
+    /// clip(βx, −1, 1).
+    Hardtanh,
+}
 
 fn activation(name: ActivationName, gain: f64) -> Result<Activation> {
     match name {
@@ -191,11 +290,11 @@ pub fn run_noise(
             return Ok(vec![]);
         };
         let path = dir.join("simulation.csv");
-        super::write_atomic(&path, &Table::new(&NOISE_SIM, rows).to_csv()?)?;
+        write_atomic(&path, &Table::new(&NOISE_SIM, rows).to_csv()?)?;
         files.push(path);
     }
     let path = dir.join("theory.csv");
-    super::write_atomic(&path, &Table::new(&NOISE_THEORY, theory_rows).to_csv()?)?;
+    write_atomic(&path, &Table::new(&NOISE_THEORY, theory_rows).to_csv()?)?;
     files.push(path);
     Ok(files)
 }
@@ -443,11 +542,11 @@ pub fn run_sequence_study(
             })
             .collect();
         let path = dir.join("simulation.csv");
-        super::write_atomic(&path, &Table::new(&SEQ_SIM, rows).to_csv()?)?;
+        write_atomic(&path, &Table::new(&SEQ_SIM, rows).to_csv()?)?;
         files.push(path);
     }
     let path = dir.join("theory.csv");
-    super::write_atomic(&path, &Table::new(&SEQ_THEORY, theory_rows).to_csv()?)?;
+    write_atomic(&path, &Table::new(&SEQ_THEORY, theory_rows).to_csv()?)?;
     files.push(path);
     Ok(files)
 }
@@ -649,4 +748,55 @@ pub fn render_sequence(cfg: &IdpSequenceSection, dir: &Path) -> Result<Vec<PathB
         out.extend(dfig.render(&dir.join("dwell_time"))?);
     }
     Ok(out)
+}
+
+/// Orthogonal (Hadamard) memories need N a power of two and P ≤ N − 1.
+fn check_orthogonal(origin: &str, key: &str, n: usize, p: usize) -> Result<()> {
+    if !n.is_power_of_two() {
+        return Err(EngramError::Config(format!(
+            "{origin}: key '{key}.n' = {n}: expected a power of two (orthogonal Hadamard memories)"
+        )));
+    }
+    if p >= n {
+        return Err(EngramError::Config(format!(
+            "{origin}: key '{key}.p' = {p}: expected P <= N - 1 for orthogonal memories"
+        )));
+    }
+    Ok(())
+}
+
+impl super::Study for IdpNoiseSection {
+    fn validate(&self, origin: &str) -> Result<()> {
+        match &self.simulate {
+            Some(s) => check_orthogonal(origin, "idp_noise.simulate", s.n.0, s.p.0),
+            None => Ok(()),
+        }
+    }
+    fn run(&self, cx: &super::Context) -> Result<Vec<PathBuf>> {
+        run_noise(self, cx.dir, cx.schedule, cx.quick, cx.progress)
+    }
+    fn render(&self, dir: &Path) -> Result<Vec<PathBuf>> {
+        render_noise(self, dir)
+    }
+    fn seed(&self) -> Option<u64> {
+        self.simulate.as_ref().map(|s| s.seed)
+    }
+}
+
+impl super::Study for IdpSequenceSection {
+    fn validate(&self, origin: &str) -> Result<()> {
+        match &self.simulate {
+            Some(s) => check_orthogonal(origin, "idp_sequence.simulate", s.n.0, s.p.0),
+            None => Ok(()),
+        }
+    }
+    fn run(&self, cx: &super::Context) -> Result<Vec<PathBuf>> {
+        run_sequence_study(self, cx.dir, cx.schedule, cx.quick, cx.progress)
+    }
+    fn render(&self, dir: &Path) -> Result<Vec<PathBuf>> {
+        render_sequence(self, dir)
+    }
+    fn seed(&self) -> Option<u64> {
+        self.simulate.as_ref().map(|s| s.seed)
+    }
 }

@@ -1,10 +1,15 @@
+//! `engram dam ...`: theory of dense associative memories (SPEC §1–§7); the simulator commands
+//! live in [`simulate`].
+
+mod simulate;
+
 use clap::{Args, Subcommand};
-use rayon::prelude::*;
 
 use engram::dam::DamTheory;
-use engram::ensembles::EnsembleKind;
 use engram::rem::{self, RemPoint};
 use engram::sweep::ParamList;
+
+use crate::cli::common::{check_positive, fmt, par_rows, write_csv, EnsembleArg};
 
 /// `engram dam ...`: theory of dense associative memories (SPEC §2–§7).
 #[derive(Debug, Subcommand)]
@@ -55,13 +60,13 @@ pub enum DamCommand {
     /// Columns: n,alpha,lambda,patterns,samples,delta0,delta0_err,p_retrieved,p_retrieved_err,steps,steps_err,
     /// p_retrieved_lo,p_retrieved_hi,converged,energy,energy_err,overlap,overlap_err,phi_emp,phi_emp_err,
     /// phi_theory,alpha_1_theory,cosine,r,m_c_theory,cos_c_theory,ensemble,eta,max_steps,xtol,threshold,seed
-    Simulate(super::simulate::SimulateArgs),
+    Simulate(simulate::SimulateArgs),
     /// Finite-size crossing α_{1/2}(N) of the simulated retrieval probability (x₀ = ξ¹) for each
     /// N, and its linear extrapolation in 1/N, beside the theory α₁(λ) (SPEC §3, §10). Takes the
     /// `simulate` options with one λ and an α list or range spanning the crossing.
     ///
     /// Columns: n,alpha_half,alpha_half_err,lambda,alpha_1_theory,kind (crossing | extrapolated_1/N)
-    Crossing(super::simulate::CrossingArgs),
+    Crossing(simulate::CrossingArgs),
     /// Scaled dot-product regime λ = β/√N, P = e^{α√N} (SPEC §7, derived, TENTATIVE):
     /// α₁ = α_c = βρ₁, and the finite-N value if --n is given.
     ///
@@ -76,15 +81,6 @@ pub enum DamCommand {
         #[arg(long, value_name = "N", allow_hyphen_values = true)]
         n: Option<ParamList>,
     },
-}
-
-/// Pattern ensemble selection.
-#[derive(Debug, Args)]
-pub struct EnsembleArg {
-    /// Pattern ensemble: gaussian (ξ_i ~ N(0,1)), spherical (uniform on the sphere of radius
-    /// √N) or binary (ξ_i = ±1).
-    #[arg(long, value_name = "E")]
-    pub ensemble: EnsembleKind,
 }
 
 /// A grid of REM points.
@@ -119,43 +115,6 @@ impl PointArgs {
         }
         Ok(pts)
     }
-}
-
-/// Compute rows in parallel, keep their order, fail on the first error.
-fn par_rows<T: Sync, R: Send>(
-    items: &[T],
-    f: impl Fn(&T) -> engram::Result<R> + Sync + Send,
-) -> anyhow::Result<Vec<R>> {
-    Ok(items
-        .par_iter()
-        .map(f)
-        .collect::<engram::Result<Vec<R>>>()?)
-}
-
-fn check_positive(name: &'static str, values: &[f64]) -> anyhow::Result<()> {
-    for &v in values {
-        engram::error::positive(name, v)?;
-    }
-    Ok(())
-}
-
-/// Number formatting shared with the library (shortest round-trip, scientific for tiny values).
-pub fn fmt(x: f64) -> String {
-    engram::stats::fmt_num(x)
-}
-
-pub fn write_csv(
-    out: &mut dyn std::io::Write,
-    header: &[&str],
-    rows: Vec<Vec<String>>,
-) -> anyhow::Result<()> {
-    let mut w = csv::Writer::from_writer(out);
-    w.write_record(header)?;
-    for r in rows {
-        w.write_record(r)?;
-    }
-    w.flush()?;
-    Ok(())
 }
 
 pub fn run(cmd: DamCommand, out: &mut dyn std::io::Write) -> anyhow::Result<()> {
@@ -244,8 +203,8 @@ pub fn run(cmd: DamCommand, out: &mut dyn std::io::Write) -> anyhow::Result<()> 
             })?;
             write_csv(out, &["alpha", "lambda_c"], rows)
         }
-        DamCommand::Simulate(args) => super::simulate::run(args, out),
-        DamCommand::Crossing(args) => super::simulate::crossing(args, out),
+        DamCommand::Simulate(args) => simulate::run(args, out),
+        DamCommand::Crossing(args) => simulate::crossing(args, out),
         DamCommand::Scaled { ens, beta, n } => {
             check_positive("beta", beta.values())?;
             let ns: Vec<Option<f64>> = match &n {

@@ -1,7 +1,5 @@
 //! `engram dam simulate`: grid of simulation points, CSV with theory beside measurement.
 
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-
 use engram::dam::sim::{simulate, SimParams, Start};
 use engram::dam::DamTheory;
 
@@ -9,7 +7,7 @@ use clap::Args;
 
 use engram::sweep::ParamList;
 
-use super::dam::{fmt, write_csv, EnsembleArg};
+use crate::cli::common::{fmt, progress_bar, write_csv, EnsembleArg};
 
 /// Arguments of `engram dam simulate`.
 #[derive(Debug, Args)]
@@ -67,19 +65,6 @@ fn whole(name: &'static str, v: f64) -> anyhow::Result<usize> {
     }
 }
 
-/// A progress bar on stderr over all samples of all points; hidden when stderr is not a terminal.
-pub fn progress_bar(total: u64) -> ProgressBar {
-    let pb = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
-    pb.set_style(
-        ProgressStyle::with_template(
-            "{elapsed_precise} [{bar:40}] {pos}/{len} samples ({per_sec}, eta {eta})",
-        )
-        .expect("valid template")
-        .progress_chars("=> "),
-    );
-    pb
-}
-
 /// Arguments of `engram dam crossing`.
 #[derive(Debug, Args)]
 pub struct CrossingArgs {
@@ -103,7 +88,7 @@ pub fn crossing(a: CrossingArgs, out: &mut dyn std::io::Write) -> anyhow::Result
     if let Some(path) = &a.curve_out {
         let mut buf = Vec::new();
         write_csv(&mut buf, &HEADER, rows)?;
-        engram::study::write_atomic(path, &buf)?;
+        engram::io::write_atomic(path, &buf)?;
     }
     let (alpha_1, _) = DamTheory::new(kind.ensemble())?.alpha_1(lambda)?;
     let mut crossings = Vec::new();
@@ -167,7 +152,7 @@ pub fn run(a: SimulateArgs, out: &mut dyn std::io::Write) -> anyhow::Result<()> 
         Some(path) => {
             let mut buf = Vec::new();
             write_csv(&mut buf, &HEADER, rows)?;
-            engram::study::write_atomic(path, &buf)?;
+            engram::io::write_atomic(path, &buf)?;
             Ok(())
         }
     }

@@ -8,7 +8,7 @@
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use rand::SeedableRng;
 
-use engram::kh::hopfield::{naive_update, random_spins, sweep, Interaction};
+use engram::hopfield::{naive_update, random_spins, sweep, Interaction};
 
 fn setup(n: usize, p: usize) -> (Vec<f64>, Vec<f64>, Vec<f64>, Vec<f64>) {
     let mut r = rand_chacha::ChaCha8Rng::seed_from_u64(1);

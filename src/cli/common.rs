@@ -1,0 +1,68 @@
+//! Pieces every command module shares: the ensemble flag, CSV output, parallel rows, the
+//! progress bar. Command modules use this one; it uses none of them.
+
+use clap::Args;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use rayon::prelude::*;
+
+use engram::ensembles::EnsembleKind;
+
+/// Pattern ensemble selection.
+#[derive(Debug, Args)]
+pub struct EnsembleArg {
+    /// Pattern ensemble: gaussian (ξ_i ~ N(0,1)), spherical (uniform on the sphere of radius
+    /// √N) or binary (ξ_i = ±1).
+    #[arg(long, value_name = "E")]
+    pub ensemble: EnsembleKind,
+}
+
+/// Compute rows in parallel, keep their order, fail on the first error.
+pub fn par_rows<T: Sync, R: Send>(
+    items: &[T],
+    f: impl Fn(&T) -> engram::Result<R> + Sync + Send,
+) -> anyhow::Result<Vec<R>> {
+    Ok(items
+        .par_iter()
+        .map(f)
+        .collect::<engram::Result<Vec<R>>>()?)
+}
+
+pub fn check_positive(name: &'static str, values: &[f64]) -> anyhow::Result<()> {
+    for &v in values {
+        engram::error::positive(name, v)?;
+    }
+    Ok(())
+}
+
+/// Number formatting shared with the library (shortest round-trip, scientific for tiny values).
+pub fn fmt(x: f64) -> String {
+    engram::stats::fmt_num(x)
+}
+
+/// Write a header and rows as CSV.
+pub fn write_csv(
+    out: &mut dyn std::io::Write,
+    header: &[&str],
+    rows: Vec<Vec<String>>,
+) -> anyhow::Result<()> {
+    let mut w = csv::Writer::from_writer(out);
+    w.write_record(header)?;
+    for r in rows {
+        w.write_record(r)?;
+    }
+    w.flush()?;
+    Ok(())
+}
+
+/// A progress bar on stderr over all samples of all points; hidden when stderr is not a terminal.
+pub fn progress_bar(total: u64) -> ProgressBar {
+    let pb = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
+    pb.set_style(
+        ProgressStyle::with_template(
+            "{elapsed_precise} [{bar:40}] {pos}/{len} samples ({per_sec}, eta {eta})",
+        )
+        .expect("valid template")
+        .progress_chars("=> "),
+    );
+    pb
+}

@@ -1,0 +1,109 @@
+//! `engram diffusion ...`: diffusion models on a finite pattern set (SPEC §9).
+
+use clap::Subcommand;
+
+use engram::diffusion::{reverse_point, s2_condensation_rem, ReverseParams};
+use engram::sweep::ParamList;
+
+use super::common::{fmt, write_csv};
+
+/// `engram diffusion ...`: diffusion models on a finite pattern set (SPEC §9 [AMB]).
+#[derive(Debug, Subcommand)]
+pub enum DiffusionCommand {
+    /// Reverse VE SDE with the exact score (σ = 1, s² = t) on spherical pattern sets of
+    /// P = round(e^{αN}) patterns: fraction of trajectories ending on a training pattern
+    /// (Δ < 0.01) and the median s² at which one pattern first takes half the posterior weight,
+    /// beside 1/λ_max(C) (symmetry breaking, β λ_max = 1) and the REM basin prediction of the
+    /// condensation s² (TENTATIVE, SPEC §9: largest s² with λ > φ(α, λ, 1 + s²), λ = 1/s²).
+    ///
+    /// Columns: n,alpha,patterns,samples,p_memorised,p_memorised_err,s2_condensed_median,s2_symmetry_breaking,s2_rem_tentative
+    Reverse {
+        /// Dimension N (list or range).
+        #[arg(long, value_name = "N", allow_hyphen_values = true)]
+        n: ParamList,
+        /// Load α > 0 (list or range).
+        #[arg(long, value_name = "A", allow_hyphen_values = true)]
+        alpha: ParamList,
+        /// Trajectories (each on its own pattern set).
+        #[arg(long)]
+        samples: usize,
+        /// Start time t_max (= s²).
+        #[arg(long, default_value_t = 20.0, allow_hyphen_values = true)]
+        t_max: f64,
+        /// End time t_min.
+        #[arg(long, default_value_t = 1e-3, allow_hyphen_values = true)]
+        t_min: f64,
+        /// Euler–Maruyama steps (geometric in t).
+        #[arg(long, default_value_t = 400)]
+        steps: usize,
+        /// Seed.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
+}
+
+pub fn run_diffusion(cmd: DiffusionCommand, out: &mut dyn std::io::Write) -> anyhow::Result<()> {
+    match cmd {
+        DiffusionCommand::Reverse {
+            n,
+            alpha,
+            samples,
+            t_max,
+            t_min,
+            steps,
+            seed,
+        } => {
+            if samples == 0 {
+                anyhow::bail!("invalid samples = 0: expected a whole number >= 1");
+            }
+            let mut rows = Vec::new();
+            for &nv in n.values() {
+                if nv.fract() != 0.0 || nv < 2.0 {
+                    anyhow::bail!("invalid n = {nv}: expected a whole number >= 2");
+                }
+                let nn = nv as usize;
+                for &a in alpha.values() {
+                    engram::error::positive("alpha", a)?;
+                    let r = reverse_point(
+                        &ReverseParams {
+                            n: nn,
+                            alpha: a,
+                            samples,
+                            t_max,
+                            t_min,
+                            steps,
+                            seed,
+                        },
+                        &|| {},
+                    )?;
+                    rows.push(vec![
+                        nn.to_string(),
+                        fmt(a),
+                        r.patterns.to_string(),
+                        samples.to_string(),
+                        fmt(r.memorised.p),
+                        fmt(r.memorised.err),
+                        fmt(r.s2_condensed_median),
+                        fmt(r.s2_symmetry_breaking),
+                        s2_condensation_rem(a)?.map_or(String::new(), fmt),
+                    ]);
+                }
+            }
+            write_csv(
+                out,
+                &[
+                    "n",
+                    "alpha",
+                    "patterns",
+                    "samples",
+                    "p_memorised",
+                    "p_memorised_err",
+                    "s2_condensed_median",
+                    "s2_symmetry_breaking",
+                    "s2_rem_tentative",
+                ],
+                rows,
+            )
+        }
+    }
+}

@@ -1,0 +1,118 @@
+//! `engram hopfield-classic ...`: binary F-networks (SPEC §9).
+
+use clap::Subcommand;
+
+use engram::hopfield::{rs_alpha_c, rs_overlap, simulate_point, AsyncParams, Interaction};
+use engram::study::hopfield::{hopfield_row, HOPFIELD_SIM};
+use engram::sweep::ParamList;
+
+use super::common::{fmt, write_csv};
+
+/// `engram hopfield-classic ...`: binary networks with F-interactions (SPEC §9, model A).
+#[derive(Debug, Subcommand)]
+pub enum HopfieldCommand {
+    /// Zero-temperature replica-symmetric theory of the Hopfield network (F = x²): retrieval
+    /// overlap m(α) (empty above α_c) and α_c ≈ 0.138.
+    ///
+    /// Columns: alpha,m_rs,alpha_c,m_at_alpha_c
+    Theory {
+        /// Load α = P/N > 0 (list or range).
+        #[arg(long, value_name = "A", allow_hyphen_values = true)]
+        alpha: ParamList,
+    },
+    /// Asynchronous zero-temperature dynamics (exact energy-descent step, incremental overlaps)
+    /// from ξ¹ with a fraction ρ of flipped spins. P = round(αN) for powers, round(e^{αN})
+    /// for --interaction exp.
+    ///
+    /// Columns: n,alpha,patterns,samples,overlap,overlap_err,p_retrieved,sweeps,interaction,flip,m_rs
+    /// (alpha: the load of the actual P)
+    Simulate {
+        /// Spins N (list or range).
+        #[arg(long, value_name = "N", allow_hyphen_values = true)]
+        n: ParamList,
+        /// Load α (list or range).
+        #[arg(long, value_name = "A", allow_hyphen_values = true)]
+        alpha: ParamList,
+        /// Samples per point.
+        #[arg(long)]
+        samples: usize,
+        /// Interaction F: 2 (Hebbian), 3, 4, ... (xⁿ) or exp.
+        #[arg(long, default_value = "2")]
+        interaction: String,
+        /// Initial Hamming distance fraction ρ ∈ [0, 0.5].
+        #[arg(long, default_value_t = 0.0, allow_hyphen_values = true)]
+        flip: f64,
+        /// Maximum sweeps (1: one-step retrieval).
+        #[arg(long, default_value_t = 100)]
+        max_sweeps: usize,
+        /// Seed.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
+}
+
+fn interaction(s: &str) -> anyhow::Result<Interaction> {
+    if s == "exp" {
+        return Ok(Interaction::Exp);
+    }
+    let n: u32 = s.parse().map_err(|_| {
+        anyhow::anyhow!("invalid interaction = {s}: expected a power n >= 2 or exp")
+    })?;
+    Ok(Interaction::power(n)?)
+}
+
+pub fn run_hopfield(cmd: HopfieldCommand, out: &mut dyn std::io::Write) -> anyhow::Result<()> {
+    match cmd {
+        HopfieldCommand::Theory { alpha } => {
+            let (ac, mc, _) = rs_alpha_c();
+            let mut rows = Vec::new();
+            for &a in alpha.values() {
+                let m = rs_overlap(a)?;
+                rows.push(vec![fmt(a), m.map_or(String::new(), fmt), fmt(ac), fmt(mc)]);
+            }
+            write_csv(out, &["alpha", "m_rs", "alpha_c", "m_at_alpha_c"], rows)
+        }
+        HopfieldCommand::Simulate {
+            n,
+            alpha,
+            samples,
+            interaction: inter,
+            flip,
+            max_sweeps,
+            seed,
+        } => {
+            let f = interaction(&inter)?;
+            if samples == 0 {
+                anyhow::bail!("invalid samples = 0: expected a whole number >= 1");
+            }
+            if max_sweeps == 0 {
+                anyhow::bail!("invalid max_sweeps = 0: expected a whole number >= 1");
+            }
+            let mut rows = Vec::new();
+            let pb = super::common::progress_bar(
+                (n.values().len() * alpha.values().len() * samples) as u64,
+            );
+            for &nv in n.values() {
+                if nv.fract() != 0.0 || nv < 2.0 {
+                    anyhow::bail!("invalid n = {nv}: expected a whole number >= 2");
+                }
+                let nn = nv as usize;
+                for &a in alpha.values() {
+                    let p = f.patterns(a, nn)?;
+                    let params = AsyncParams {
+                        n: nn,
+                        p,
+                        interaction: f,
+                        flip_fraction: flip,
+                        max_sweeps,
+                        seed,
+                    };
+                    let sum = simulate_point(&params, samples, &|| pb.inc(1))?;
+                    rows.push(hopfield_row(&params, samples, &sum)?);
+                }
+            }
+            pb.finish_and_clear();
+            write_csv(out, &HOPFIELD_SIM, rows)
+        }
+    }
+}

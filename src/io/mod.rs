@@ -1,0 +1,66 @@
+//! Files: atomic writes, the tidy CSV tables engram writes and reads back, the per-point store
+//! that makes studies resumable and shardable, the manifest, and progress callbacks. Below both
+//! [`crate::study`] and [`crate::plot`]; it knows no model.
+
+use std::io::Write;
+use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use crate::error::{EngramError, Result};
+
+pub mod manifest;
+pub mod points;
+pub mod table;
+
+pub use manifest::Manifest;
+pub use points::{PointStore, Schedule};
+pub use table::Table;
+
+/// Write `bytes` to `path` atomically: a temporary file in the same directory, then rename, so
+/// a reader never sees a half-written result.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let io = |e: std::io::Error| EngramError::Io(format!("cannot write {}: {e}", path.display()));
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
+    let mut f = std::fs::File::create(&tmp).map_err(io)?;
+    f.write_all(bytes).map_err(io)?;
+    f.sync_all().map_err(io)?;
+    drop(f);
+    std::fs::rename(&tmp, path).map_err(io)
+}
+
+/// Progress callbacks for long studies (the CLI shows a bar; the library never prints).
+#[derive(Default)]
+pub struct Progress {
+    total: AtomicU64,
+    done: AtomicU64,
+    on_change: Option<Box<dyn Fn(u64, u64) + Send + Sync>>,
+}
+
+impl Progress {
+    /// A progress reporter calling `f(done, total)` on every change.
+    pub fn new(f: impl Fn(u64, u64) + Send + Sync + 'static) -> Self {
+        Progress {
+            on_change: Some(Box::new(f)),
+            ..Default::default()
+        }
+    }
+    /// Announce more work.
+    pub fn add(&self, n: u64) {
+        let t = self.total.fetch_add(n, Ordering::Relaxed) + n;
+        if let Some(f) = &self.on_change {
+            f(self.done.load(Ordering::Relaxed), t);
+        }
+    }
+    /// One unit done.
+    pub fn inc(&self) {
+        let d = self.done.fetch_add(1, Ordering::Relaxed) + 1;
+        if let Some(f) = &self.on_change {
+            f(d, self.total.load(Ordering::Relaxed));
+        }
+    }
+}

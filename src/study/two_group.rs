@@ -1,0 +1,200 @@
+//! `[two_group]` study (SPEC §9): the Krotov–Hopfield two-group network against its effective
+//! model as τ_h → 0; points (resumable, shardable), figures from the CSV files.
+
+use std::path::{Path, PathBuf};
+
+use crate::error::Result;
+use crate::io::points::{run_points, PointStore, Schedule};
+use crate::io::table::Table;
+use crate::io::Progress;
+use crate::plot::{Curve, Figure, Legend, Points, Style};
+use crate::stats::fmt_num as fmt;
+
+use super::dam::thin;
+
+use serde::Deserialize;
+
+use super::config::{one_u64, Count, PositiveNumber, PositiveSweep};
+
+/// `[two_group]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TwoGroupSection {
+    /// Models: any of "a", "a-classic", "b", "c".
+    pub models: Vec<String>,
+    /// Hidden time constants τ_h (τ_f = 1).
+    pub tau_h: PositiveSweep,
+    /// Feature neurons (default 32).
+    #[serde(default = "Count::thirty_two")]
+    pub nf: Count,
+    /// Hidden neurons (default 8).
+    #[serde(default = "Count::eight")]
+    pub nh: Count,
+    /// β of models a-classic and b (default 4).
+    #[serde(default = "PositiveNumber::four")]
+    pub beta: PositiveNumber,
+    /// Power of F in models a and c (default 2; use an even power for c).
+    #[serde(default = "Count::two")]
+    pub power: Count,
+    /// Integration time (default 10).
+    #[serde(default = "PositiveNumber::ten")]
+    pub t_max: PositiveNumber,
+    /// Seed (default 1).
+    #[serde(default = "one_u64")]
+    pub seed: u64,
+}
+
+/// simulation.csv columns of `[two_group]`.
+pub const TWO_GROUP_SIM: [&str; 8] = [
+    "model",
+    "tau_h",
+    "max_distance",
+    "energy_final",
+    "energy_effective_final",
+    "overlap_final",
+    "energy_rise_max",
+    "nf",
+];
+
+/// Run `[two_group]`: for every (model, τ_h) the full network beside the effective model
+/// (τ_f = 1): the largest distance between their feature states over the run, final energies,
+/// and the largest energy increase between records (≤ 0 up to round-off).
+pub fn run_two_group(
+    cfg: &TwoGroupSection,
+    dir: &Path,
+    schedule: Schedule,
+    quick: bool,
+    progress: &Progress,
+) -> Result<Vec<PathBuf>> {
+    use crate::two_group::{relax_compare, Model};
+    let taus = if quick {
+        thin(cfg.tau_h.values(), 2)
+    } else {
+        cfg.tau_h.values().to_vec()
+    };
+    let t_max = if quick {
+        cfg.t_max.0.min(2.0)
+    } else {
+        cfg.t_max.0
+    };
+    let mut pts = Vec::new();
+    for m in &cfg.models {
+        let model = Model::parse(m, cfg.beta.0, cfg.power.0 as u32)?;
+        for &tau in &taus {
+            pts.push((model, tau));
+        }
+    }
+    let keys: Vec<String> = pts
+        .iter()
+        .map(|(m, t)| {
+            format!(
+                "{m:?}|tau_h={t}|nf={}|nh={}|t_max={t_max}|seed={}",
+                cfg.nf.0, cfg.nh.0, cfg.seed
+            )
+        })
+        .collect();
+    let store = PointStore::new(dir)?;
+    progress.add(pts.len() as u64);
+    let rows = run_points(&store, &keys, schedule, |k| {
+        let (model, tau_h) = pts[k];
+        let rec = relax_compare(model, cfg.nf.0, cfg.nh.0, 1.0, tau_h, t_max, 200, cfg.seed)?;
+        progress.inc();
+        let last = rec.last().copied().expect("at least one record");
+        let rise = rec
+            .windows(2)
+            .map(|w| w[1].energy - w[0].energy)
+            .fold(f64::NEG_INFINITY, f64::max);
+        Ok(vec![
+            model.name().into(),
+            fmt(tau_h),
+            fmt(rec.iter().map(|r| r.distance).fold(0.0, f64::max)),
+            fmt(last.energy),
+            fmt(last.energy_effective),
+            fmt(last.overlap),
+            fmt(rise),
+            cfg.nf.0.to_string(),
+        ])
+    })?;
+    let Some(rows) = rows else {
+        return Ok(vec![]);
+    };
+    let sim = dir.join("simulation.csv");
+    crate::io::write_atomic(&sim, &Table::new(&TWO_GROUP_SIM, rows).to_csv()?)?;
+    Ok(vec![sim])
+}
+
+/// Figure of `[two_group]`: largest distance to the effective trajectory vs τ_h (log-log),
+/// one curve per model, with a slope-1 guide (distance ∝ τ_h).
+pub fn render_two_group(_cfg: &TwoGroupSection, dir: &Path) -> Result<Vec<PathBuf>> {
+    let sim = Table::read(&dir.join("simulation.csv"))?;
+    let (cm, ct, cd) = (
+        sim.col("model")?,
+        sim.col("tau_h")?,
+        sim.col("max_distance")?,
+    );
+    let mut models: Vec<String> = sim.rows.iter().map(|r| r[cm].clone()).collect();
+    models.dedup();
+    let mut fig = Figure {
+        x_label: "hidden time constant τh / τf".into(),
+        y_label: "max distance to effective model".into(),
+        x_log: true,
+        y_log: true,
+        legend: Legend::LowerRight,
+        ..Default::default()
+    };
+    let mut anchor = None;
+    for (ci, m) in models.iter().enumerate() {
+        let pts: Points = (0..sim.rows.len())
+            .filter(|&i| &sim.rows[i][cm] == m)
+            .map(|i| (sim.num(i, ct), sim.num(i, cd), 0.0))
+            .filter(|p| p.1 > 0.0)
+            .collect();
+        if anchor.is_none() {
+            anchor = pts.last().copied();
+        }
+        fig.curves.push(Curve {
+            label: format!("model {m}"),
+            style: Style::Points,
+            color: ci,
+            points: pts,
+        });
+    }
+    if let Some((t0, d0, _)) = anchor {
+        let taus: Vec<f64> = (0..sim.rows.len()).map(|i| sim.num(i, ct)).collect();
+        let lo = taus.iter().cloned().fold(f64::INFINITY, f64::min);
+        let hi = taus.iter().cloned().fold(0.0, f64::max);
+        fig.curves.push(Curve {
+            label: "∝ τh".into(),
+            style: Style::Dashed,
+            color: 6,
+            points: vec![(lo, d0 * lo / t0, 0.0), (hi, d0 * hi / t0, 0.0)],
+        });
+    }
+    fig.render(&dir.join("distance_vs_tau_h"))
+}
+
+impl super::Study for TwoGroupSection {
+    fn validate(&self, origin: &str) -> Result<()> {
+        for m in &self.models {
+            if let Err(e) = crate::two_group::Model::parse(m, self.beta.0, self.power.0 as u32)
+                .and_then(|m| m.lagrangians().map(|_| ()))
+            {
+                return Err(crate::error::EngramError::Config(format!(
+                    "{origin}: key 'two_group.models': {e}"
+                )));
+            }
+        }
+        if self.models.is_empty() || self.nf.0 < 2 {
+            return Err(crate::error::EngramError::Config(format!(
+                "{origin}: key 'two_group': expected at least one model and nf >= 2"
+            )));
+        }
+        Ok(())
+    }
+    fn run(&self, cx: &super::Context) -> Result<Vec<PathBuf>> {
+        run_two_group(self, cx.dir, cx.schedule, cx.quick, cx.progress)
+    }
+    fn render(&self, dir: &Path) -> Result<Vec<PathBuf>> {
+        render_two_group(self, dir)
+    }
+}
