@@ -28,6 +28,67 @@ pub fn mean_se(xs: &[f64]) -> MeanSe {
     }
 }
 
+/// Cluster-robust mean of values grouped in clusters (targets sharing a pattern store): the
+/// mean over all values, its standard error from the sandwich (CR1) estimator
+///
+/// Var(ȳ) = G/(G−1) · Σ_g (Σ_{i∈g} (y_i − ȳ))² / n²,
+///
+/// and the design effect deff = Var(ȳ) / (s²/n), the factor by which clustering inflates the
+/// variance over n independent values (deff = 1 + (m−1)·ICC for clusters of size m). With
+/// clusters of one value each, Var(ȳ) = s²/n exactly and deff = 1. `cluster[i]` labels value i;
+/// labels must be contiguous runs (values of one cluster next to each other).
+/// Domain: non-empty, equal lengths, finite values. With one cluster the error is infinite
+/// (there is no between-cluster spread to estimate it from).
+pub fn cluster_mean_se(ys: &[f64], cluster: &[usize]) -> (MeanSe, f64) {
+    let iid = mean_se(ys);
+    let n = ys.len() as f64;
+    let mut g = 0usize;
+    let mut ss = 0.0;
+    let mut run = 0.0;
+    for (i, &y) in ys.iter().enumerate() {
+        if i > 0 && cluster[i] != cluster[i - 1] {
+            ss += run * run;
+            run = 0.0;
+            g += 1;
+        }
+        run += y - iid.mean;
+    }
+    ss += run * run;
+    g += 1;
+    let var = if g > 1 {
+        g as f64 / (g as f64 - 1.0) * ss / (n * n)
+    } else {
+        f64::INFINITY
+    };
+    let var_iid = iid.se * iid.se;
+    let deff = if var_iid > 0.0 { var / var_iid } else { 1.0 };
+    (
+        MeanSe {
+            mean: iid.mean,
+            se: var.sqrt(),
+            n: ys.len(),
+        },
+        deff,
+    )
+}
+
+/// Wilson score interval for a proportion p measured on an effective number of independent
+/// trials n_eff = n / deff (Kish), at z standard deviations: the interval of [`wilson`] with n
+/// replaced by n_eff. Domain: 0 ≤ p ≤ 1, n_eff > 0, z > 0.
+pub fn wilson_effective(p: f64, n_eff: f64, z: f64) -> Proportion {
+    let z2 = z * z;
+    let denom = 1.0 + z2 / n_eff;
+    let center = (p + z2 / (2.0 * n_eff)) / denom;
+    let half = z * (p * (1.0 - p) / n_eff + z2 / (4.0 * n_eff * n_eff)).sqrt() / denom;
+    let (lo, hi) = ((center - half).max(0.0), (center + half).min(1.0));
+    Proportion {
+        p,
+        lo,
+        hi,
+        err: 0.5 * (hi - lo),
+    }
+}
+
 /// A proportion k/n with its Wilson score interval.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Proportion {

@@ -5,7 +5,9 @@
 //! - [`closed_form`]: the gaussian and spherical closed forms of SPEC §2–§7, which the tests use
 //!   as independent references for the generic path.
 
+pub mod batch;
 pub mod closed_form;
+pub mod kernel;
 pub mod sim;
 pub mod sim_table;
 pub mod theory;

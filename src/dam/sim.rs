@@ -21,7 +21,8 @@ use std::sync::Mutex;
 use crate::ensembles::{sample_rng, PatternSampler};
 use crate::error::{positive, EngramError, Result};
 use crate::rem::{phi, RemPoint};
-use crate::stats::{mean_se, wilson, MeanSe, Proportion};
+use super::batch::{simulate_targets, Batch, TargetResult};
+use crate::stats::{cluster_mean_se, mean_se, wilson, wilson_effective, MeanSe, Proportion};
 
 /// Patterns per block of the streaming kernel.
 pub const BLOCK: usize = 64;
@@ -556,6 +557,20 @@ impl Workspace {
         }
     }
 
+    /// Load the P patterns from `rows` (P × N, row-major, unpadded; row 0 is ξ¹). For replaying a
+    /// target of a K-target store alone: put its pattern in row 0.
+    pub fn load_rows(&mut self, p: &SimParams, rows: &[f32]) {
+        let (n, stride) = (p.n, p.stride());
+        for (dst, src) in self.patterns.chunks_exact_mut(stride).zip(rows.chunks_exact(n)) {
+            dst[..n].copy_from_slice(src);
+        }
+    }
+
+    /// Set the state x (length N) before [`Workspace::descend`].
+    pub fn set_state(&mut self, x: &[f64]) {
+        self.x[..x.len()].copy_from_slice(x);
+    }
+
     /// Set the initial state of the loaded patterns' sample (x₀ = ξ¹ or the cosine start).
     pub fn reset_state(&mut self, p: &SimParams, rng: &mut rand_chacha::ChaCha8Rng) {
         let n = p.n;
@@ -665,6 +680,15 @@ pub struct SimSummary {
     pub phi_emp: MeanSe,
     /// Overlap m with ξ¹ at the end.
     pub overlap: MeanSe,
+    /// Targets per store, planted norm, store format, streams.
+    pub batch: Batch,
+    /// Pattern stores drawn.
+    pub stores: usize,
+    /// Targets per store (K; the last store may hold fewer when K does not divide `samples`).
+    pub targets: usize,
+    /// Design effect of p_retrieved: its cluster-robust variance over the variance of as many
+    /// independent targets (1 for one target per store).
+    pub design_effect: f64,
 }
 
 /// Summarise per-sample results (in sample order).
@@ -682,7 +706,69 @@ pub fn summarise(p: &SimParams, results: &[SampleResult]) -> SimSummary {
         energy: mean_se(&col(|r| r.energy)),
         phi_emp: mean_se(&col(|r| r.phi_emp)),
         overlap: mean_se(&col(|r| r.overlap)),
+        batch: Batch::default(),
+        stores: results.len(),
+        targets: 1,
+        design_effect: 1.0,
     }
+}
+
+/// Summarise the targets of a K-target run (in (store, target) order) with cluster-robust
+/// errors: targets sharing a store are not independent, so every standard error comes from
+/// per-store sums ([`crate::stats::cluster_mean_se`]) and the retrieval interval is Wilson's
+/// at the effective number of targets n / deff.
+pub fn summarise_targets(p: &SimParams, batch: &Batch, results: &[TargetResult]) -> SimSummary {
+    let store: Vec<usize> = results.iter().map(|r| r.store).collect();
+    let col = |f: fn(&SampleResult) -> f64| -> Vec<f64> { results.iter().map(|r| f(&r.result)).collect() };
+    let cr = |f: fn(&SampleResult) -> f64| cluster_mean_se(&col(f), &store);
+    let n = results.len();
+    let hit = |r: &SampleResult| if r.delta0 < p.threshold { 1.0 } else { 0.0 };
+    let hits: Vec<f64> = results.iter().map(|r| hit(&r.result)).collect();
+    let (pr, deff) = cluster_mean_se(&hits, &store);
+    let stores = store.last().map_or(0, |s| s + 1);
+    SimSummary {
+        params: *p,
+        patterns: p.patterns_f64() as usize,
+        samples: n,
+        delta0: cr(|r| r.delta0).0,
+        retrieved: wilson_effective(pr.mean, n as f64 / deff.max(1e-12), 1.0),
+        steps: cr(|r| r.steps as f64).0,
+        converged: results.iter().filter(|r| r.result.converged).count() as f64 / n as f64,
+        energy: cr(|r| r.energy).0,
+        phi_emp: cr(|r| r.phi_emp).0,
+        overlap: cr(|r| r.overlap).0,
+        batch: *batch,
+        stores,
+        targets: batch.per_store(p),
+        design_effect: deff,
+    }
+}
+
+/// Simulate one point with a batch layout: the single-target protocol ([`simulate`], bit for
+/// bit) when the batch is one f32 target per store as drawn, the K-target engine
+/// ([`super::batch::simulate_targets`]) otherwise. `samples` counts retrieval targets (stores
+/// for `targets = all`).
+pub fn simulate_batch<E: PatternSampler + ?Sized>(
+    ens: &E,
+    p: &SimParams,
+    batch: &Batch,
+    samples: usize,
+    memory_limit: f64,
+    progress: &(dyn Fn() + Sync),
+) -> Result<SimSummary> {
+    if batch.is_single_target() {
+        batch.validate(p, ens.name())?;
+        let q = SimParams {
+            seed: batch.stream_seed(p),
+            ..*p
+        };
+        let mut s = simulate(ens, &q, samples, memory_limit, progress)?;
+        s.params = *p;
+        s.batch = *batch;
+        return Ok(s);
+    }
+    let r = simulate_targets(ens, p, batch, samples, memory_limit, progress)?;
+    Ok(summarise_targets(p, batch, &r))
 }
 
 /// How many samples may be in flight for a memory budget (bytes) and thread count; an error
