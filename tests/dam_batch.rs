@@ -25,7 +25,10 @@ fn replay_alone(
     p: &SimParams,
     batch: &Batch,
     k: usize,
-) -> (Vec<engram::dam::sim::SampleResult>, Vec<engram::dam::sim::SampleResult>) {
+) -> (
+    Vec<engram::dam::sim::SampleResult>,
+    Vec<engram::dam::sim::SampleResult>,
+) {
     let ens = kind.sampler();
     let n = p.n;
     let mut store = Store::new(p, batch).unwrap();
@@ -54,14 +57,29 @@ fn replay_alone(
     (multi, alone)
 }
 
-fn assert_close(multi: &[engram::dam::sim::SampleResult], alone: &[engram::dam::sim::SampleResult]) {
+fn assert_close(
+    multi: &[engram::dam::sim::SampleResult],
+    alone: &[engram::dam::sim::SampleResult],
+) {
     let mut worst: f64 = 0.0;
     for (t, (a, b)) in multi.iter().zip(alone).enumerate() {
         worst = worst.max((a.delta0 - b.delta0).abs());
-        assert!((a.delta0 - b.delta0).abs() < TOL, "target {t}: {a:?} vs {b:?}");
-        assert!((a.overlap - b.overlap).abs() < TOL, "target {t}: {a:?} vs {b:?}");
-        assert!((a.energy - b.energy).abs() < TOL, "target {t}: {a:?} vs {b:?}");
-        assert!((a.phi_emp - b.phi_emp).abs() < TOL, "target {t}: {a:?} vs {b:?}");
+        assert!(
+            (a.delta0 - b.delta0).abs() < TOL,
+            "target {t}: {a:?} vs {b:?}"
+        );
+        assert!(
+            (a.overlap - b.overlap).abs() < TOL,
+            "target {t}: {a:?} vs {b:?}"
+        );
+        assert!(
+            (a.energy - b.energy).abs() < TOL,
+            "target {t}: {a:?} vs {b:?}"
+        );
+        assert!(
+            (a.phi_emp - b.phi_emp).abs() < TOL,
+            "target {t}: {a:?} vs {b:?}"
+        );
         assert!(a.steps.abs_diff(b.steps) <= 2, "target {t}: {a:?} vs {b:?}");
         assert_eq!(a.converged, b.converged, "target {t}");
     }
@@ -75,18 +93,49 @@ fn assert_close(multi: &[engram::dam::sim::SampleResult], alone: &[engram::dam::
 #[test]
 fn each_target_equals_its_single_target_run() {
     for &(kind, n, alpha, lambda, start, precision) in &[
-        (EnsembleKind::Gaussian, 24, 0.15, 1.0, Start::Pattern, Precision::F32),
-        (EnsembleKind::Gaussian, 20, 0.3, 0.3, Start::Pattern, Precision::F32),
+        (
+            EnsembleKind::Gaussian,
+            24,
+            0.15,
+            1.0,
+            Start::Pattern,
+            Precision::F32,
+        ),
+        (
+            EnsembleKind::Gaussian,
+            20,
+            0.3,
+            0.3,
+            Start::Pattern,
+            Precision::F32,
+        ),
         (
             EnsembleKind::Spherical,
             30,
             0.12,
             0.8,
-            Start::Cosine { cosine: 0.6, r: 1.0 },
+            Start::Cosine {
+                cosine: 0.6,
+                r: 1.0,
+            },
             Precision::F32,
         ),
-        (EnsembleKind::Gaussian, 24, 0.15, 1.0, Start::Pattern, Precision::F16),
-        (EnsembleKind::Binary, 25, 0.15, 0.6, Start::Pattern, Precision::I8),
+        (
+            EnsembleKind::Gaussian,
+            24,
+            0.15,
+            1.0,
+            Start::Pattern,
+            Precision::F16,
+        ),
+        (
+            EnsembleKind::Binary,
+            25,
+            0.15,
+            0.6,
+            Start::Pattern,
+            Precision::I8,
+        ),
     ] {
         let p = SimParams {
             start,
@@ -112,8 +161,15 @@ fn planted_targets_have_the_requested_norm() {
             target_norm: Some(rho),
             ..Batch::default()
         };
-        let r = simulate_targets(EnsembleKind::Gaussian.sampler(), &p, &batch, 16, 1e9, &quiet)
-            .unwrap();
+        let r = simulate_targets(
+            EnsembleKind::Gaussian.sampler(),
+            &p,
+            &batch,
+            16,
+            1e9,
+            &quiet,
+        )
+        .unwrap();
         assert_eq!(r.len(), 16);
         for t in &r {
             assert!((t.rho - rho).abs() < 1e-5, "{t:?}");
@@ -150,10 +206,17 @@ fn planted_norm_decides_retrieval() {
             target_norm: Some(rho),
             ..Batch::default()
         };
-        simulate_batch(EnsembleKind::Gaussian.sampler(), &p, &batch, 64, 4e9, &quiet)
-            .unwrap()
-            .retrieved
-            .p
+        simulate_batch(
+            EnsembleKind::Gaussian.sampler(),
+            &p,
+            &batch,
+            64,
+            4e9,
+            &quiet,
+        )
+        .unwrap()
+        .retrieved
+        .p
     };
     let (small, large) = (run(0.5), run(2.0));
     assert!(small < 0.2 && large > 0.8, "{small} {large}");
@@ -173,8 +236,15 @@ fn results_do_not_depend_on_threads() {
             .build()
             .unwrap()
             .install(|| {
-                simulate_targets(EnsembleKind::Gaussian.sampler(), &p, &batch, 50, memory, &quiet)
-                    .unwrap()
+                simulate_targets(
+                    EnsembleKind::Gaussian.sampler(),
+                    &p,
+                    &batch,
+                    50,
+                    memory,
+                    &quiet,
+                )
+                .unwrap()
             })
     };
     let one = run(1, 1e9);
@@ -227,10 +297,38 @@ fn bad_batches_are_errors() {
             .to_string()
     };
     let d = Batch::default();
-    assert!(err(Batch { targets: Targets::Count(0), ..d }, 1e9).contains("targets"));
-    assert!(err(Batch { targets: Targets::Count(1000), ..d }, 1e9).contains("targets"));
-    assert!(err(Batch { target_norm: Some(-1.0), ..d }, 1e9).contains("target-norm"));
-    assert!(err(Batch { precision: Precision::I8, ..d }, 1e9).contains("i8"));
+    assert!(err(
+        Batch {
+            targets: Targets::Count(0),
+            ..d
+        },
+        1e9
+    )
+    .contains("targets"));
+    assert!(err(
+        Batch {
+            targets: Targets::Count(1000),
+            ..d
+        },
+        1e9
+    )
+    .contains("targets"));
+    assert!(err(
+        Batch {
+            target_norm: Some(-1.0),
+            ..d
+        },
+        1e9
+    )
+    .contains("target-norm"));
+    assert!(err(
+        Batch {
+            precision: Precision::I8,
+            ..d
+        },
+        1e9
+    )
+    .contains("i8"));
     let e = err(
         Batch {
             targets: Targets::All,
@@ -240,7 +338,13 @@ fn bad_batches_are_errors() {
         1e9,
     );
     assert!(e.contains("targets") && e.contains("estimated"), "{e}");
-    let e = err(Batch { targets: Targets::Count(4), ..d }, 100.0);
+    let e = err(
+        Batch {
+            targets: Targets::Count(4),
+            ..d
+        },
+        100.0,
+    );
     assert!(e.contains("GiB") && e.contains("memory"), "{e}");
 }
 
@@ -305,6 +409,8 @@ fn simulator_cluster_error_matches_seeds() {
     let spread = (ps.iter().map(|x| (x - mu).powi(2)).sum::<f64>() / (reps - 1) as f64).sqrt();
     let err = errs.iter().sum::<f64>() / reps as f64;
     // 24 repetitions estimate the spread to ~15%: accept a factor 1.5 either way
-    assert!(err / spread > 0.67 && err / spread < 1.5, "{err} vs {spread} (p = {mu})");
+    assert!(
+        err / spread > 0.67 && err / spread < 1.5,
+        "{err} vs {spread} (p = {mu})"
+    );
 }
-

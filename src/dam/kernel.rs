@@ -143,31 +143,141 @@ unsafe fn gemm16_avx2(
     }
 }
 
-/// e^d in f32 for d ≤ 0 (softmax weights relative to the running maximum): d = k ln2 + r,
-/// |r| ≤ ln2/2, e^r by a degree-7 Taylor polynomial (truncation < 2e-9 relative), 2^k by exponent
-/// bits; 0 below d = −87 (and for d = −∞). Branch-free, so loops over lanes vectorise. Checked
-/// against `f64::exp` in the tests (relative error < 3e-7).
+/// One block of the online softmax, per lane r: the block maximum of the logits `l` (rows × 16,
+/// −∞ for masked entries), the new running maximum `m`, the factor `scale` = e^{m_old − m_new}
+/// for what was accumulated before, the weights e^{l − m} written over `l` (f32), and their sum
+/// added to `s` after rescaling. Lanes that have seen only −∞ keep weight 0.
+#[inline]
+pub fn softmax_block(
+    l: &mut [f32],
+    m: &mut [f32; LANES],
+    s: &mut [f64; LANES],
+    scale: &mut [f64; LANES],
+) {
+    #[cfg(target_arch = "x86_64")]
+    if has_avx2_fma() {
+        // SAFETY: AVX2 and FMA are present (checked).
+        unsafe { softmax_block_avx2(l, m, s, scale) };
+        return;
+    }
+    softmax_block_body(l, m, s, scale, |a, b, c| a * b + c);
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn softmax_block_avx2(
+    l: &mut [f32],
+    m: &mut [f32; LANES],
+    s: &mut [f64; LANES],
+    scale: &mut [f64; LANES],
+) {
+    softmax_block_body(l, m, s, scale, f32::mul_add);
+}
+
+/// Elementwise operations per lane; `fma` is fused in the AVX2 build (exp polynomial).
 #[inline(always)]
-pub fn exp_f32_nonpositive(d: f32) -> f32 {
+fn softmax_block_body(
+    l: &mut [f32],
+    m: &mut [f32; LANES],
+    s: &mut [f64; LANES],
+    scale: &mut [f64; LANES],
+    fma: impl Fn(f32, f32, f32) -> f32 + Copy,
+) {
+    let mut bmax = [f32::NEG_INFINITY; LANES];
+    for lj in l.chunks_exact(LANES) {
+        for r in 0..LANES {
+            bmax[r] = bmax[r].max(lj[r]);
+        }
+    }
+    let mut shift = [0f32; LANES];
+    for r in 0..LANES {
+        scale[r] = 1.0;
+        let mn = m[r].max(bmax[r]);
+        if mn > m[r] {
+            if m[r] > f32::NEG_INFINITY {
+                scale[r] = ((m[r] - mn) as f64).exp();
+            }
+            m[r] = mn;
+        }
+        shift[r] = if m[r] > f32::NEG_INFINITY { m[r] } else { 0.0 };
+    }
+    let mut bsum = [0f32; LANES];
+    for lj in l.chunks_exact_mut(LANES) {
+        for r in 0..LANES {
+            let w = exp_f32_nonpositive_with(lj[r] - shift[r], fma);
+            lj[r] = w;
+            bsum[r] += w;
+        }
+    }
+    for r in 0..LANES {
+        s[r] = s[r] * scale[r] + bsum[r] as f64;
+    }
+}
+
+/// acc64[c][r] ← acc64[c][r]·scale[r] + acc32[c][r] (the block's weighted sum joins the f64
+/// accumulator after the running maximum moved).
+#[inline]
+pub fn rescale_add(acc64: &mut [f64], acc32: &[f32], scale: &[f64; LANES]) {
+    #[cfg(target_arch = "x86_64")]
+    if has_avx2_fma() {
+        // SAFETY: AVX2 and FMA are present (checked).
+        unsafe { rescale_add_avx2(acc64, acc32, scale) };
+        return;
+    }
+    rescale_add_body(acc64, acc32, scale);
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn rescale_add_avx2(acc64: &mut [f64], acc32: &[f32], scale: &[f64; LANES]) {
+    rescale_add_body(acc64, acc32, scale);
+}
+
+#[inline(always)]
+fn rescale_add_body(acc64: &mut [f64], acc32: &[f32], scale: &[f64; LANES]) {
+    for (a64, a32) in acc64.chunks_exact_mut(LANES).zip(acc32.chunks_exact(LANES)) {
+        for r in 0..LANES {
+            a64[r] = a64[r] * scale[r] + a32[r] as f64;
+        }
+    }
+}
+
+/// e^d in f32 for d ≤ 0 (softmax weights relative to the running maximum): d = k ln2 + r,
+/// |r| ≤ ln2/2, e^r = 1 + r + r²·P(r) with Cephes' degree-5 minimax P (relative error ~1e-7),
+/// 2^k by exponent bits; 0 below d = −87 (and for d = −∞). Branch-free, so loops over lanes
+/// vectorise. `fma(a, b, c)` = a·b + c: fused in the AVX2 build, separate in the portable one.
+/// Checked against `f64::exp` in the tests (relative error < 3e-7 in both builds).
+#[inline(always)]
+pub fn exp_f32_nonpositive_with(d: f32, fma: impl Fn(f32, f32, f32) -> f32) -> f32 {
     const LN2_HI: f32 = 0.693_359_4;
     const LN2_LO: f32 = -2.121_944_4e-4;
+    // round to nearest by the 1.5·2^23 shift (no libm call, vectorises on any x86_64)
+    const SHIFT: f32 = 12_582_912.0;
     let x = d.max(-87.0);
-    let k = (x * std::f32::consts::LOG2_E).round();
-    let r = (x - k * LN2_HI) - k * LN2_LO;
-    let mut p = 1.0 / 5040.0;
-    p = p * r + 1.0 / 720.0;
-    p = p * r + 1.0 / 120.0;
-    p = p * r + 1.0 / 24.0;
-    p = p * r + 1.0 / 6.0;
-    p = p * r + 0.5;
-    p = p * r + 1.0;
-    p = p * r + 1.0;
-    let scale = f32::from_bits(((k as i32 + 127) as u32) << 23);
+    let t = fma(x, std::f32::consts::LOG2_E, SHIFT);
+    let k = t - SHIFT;
+    // k as an integer from the mantissa of t (a saturating `as` cast would not vectorise)
+    let ki = (t.to_bits() as i32).wrapping_sub(SHIFT.to_bits() as i32);
+    let r = fma(k, -LN2_LO, fma(k, -LN2_HI, x));
+    let mut p = 1.987_569_1e-4;
+    p = fma(p, r, 1.398_199_9e-3);
+    p = fma(p, r, 8.333_452e-3);
+    p = fma(p, r, 4.166_579_6e-2);
+    p = fma(p, r, 1.666_666_5e-1);
+    p = fma(p, r, 0.5);
+    let e = fma(p, r * r, r) + 1.0;
+    let scale = f32::from_bits(((ki + 127) as u32) << 23);
     if d < -87.0 {
         0.0
     } else {
-        p * scale
+        e * scale
     }
+}
+
+/// [`exp_f32_nonpositive_with`] with separate multiply and add.
+#[inline(always)]
+pub fn exp_f32_nonpositive(d: f32) -> f32 {
+    exp_f32_nonpositive_with(d, |a, b, c| a * b + c)
 }
 
 #[cfg(test)]
@@ -192,9 +302,13 @@ mod tests {
     fn gemm16_matches_f64_reference() {
         let n = 61;
         let rows = 23;
-        let a: Vec<f32> = (0..rows * n).map(|i| ((i * 37 % 101) as f32 - 50.0) / 17.0).collect();
+        let a: Vec<f32> = (0..rows * n)
+            .map(|i| ((i * 37 % 101) as f32 - 50.0) / 17.0)
+            .collect();
         for &(sa, sq, ni, nq) in &[(n, 1, rows, n), (1, n, n, rows)] {
-            let v: Vec<f32> = (0..nq * LANES).map(|i| ((i * 13 % 29) as f32 - 14.0) / 7.0).collect();
+            let v: Vec<f32> = (0..nq * LANES)
+                .map(|i| ((i * 13 % 29) as f32 - 14.0) / 7.0)
+                .collect();
             let want = reference(&a, sa, sq, ni, nq, &v);
             let mut c1 = vec![0f32; ni * LANES];
             let mut c2 = vec![0f32; ni * LANES];
@@ -218,6 +332,14 @@ mod tests {
             worst = worst.max(((a - b) / b).abs());
         }
         assert!(worst < 3e-7, "{worst}");
+        let mut worst = 0f64;
+        for i in 0..=100_000 {
+            let d = -87.0 * i as f64 / 100_000.0;
+            let a = exp_f32_nonpositive_with(d as f32, f32::mul_add) as f64;
+            let b = (d as f32 as f64).exp();
+            worst = worst.max(((a - b) / b).abs());
+        }
+        assert!(worst < 3e-7, "fused: {worst}");
         assert_eq!(exp_f32_nonpositive(0.0), 1.0);
         assert_eq!(exp_f32_nonpositive(f32::NEG_INFINITY), 0.0);
         assert_eq!(exp_f32_nonpositive(-100.0), 0.0);

@@ -18,10 +18,10 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
+use super::batch::{simulate_targets, Batch, TargetResult};
 use crate::ensembles::{sample_rng, PatternSampler};
 use crate::error::{positive, EngramError, Result};
 use crate::rem::{phi, RemPoint};
-use super::batch::{simulate_targets, Batch, TargetResult};
 use crate::stats::{cluster_mean_se, mean_se, wilson, wilson_effective, MeanSe, Proportion};
 
 /// Patterns per block of the streaming kernel.
@@ -561,7 +561,11 @@ impl Workspace {
     /// target of a K-target store alone: put its pattern in row 0.
     pub fn load_rows(&mut self, p: &SimParams, rows: &[f32]) {
         let (n, stride) = (p.n, p.stride());
-        for (dst, src) in self.patterns.chunks_exact_mut(stride).zip(rows.chunks_exact(n)) {
+        for (dst, src) in self
+            .patterns
+            .chunks_exact_mut(stride)
+            .zip(rows.chunks_exact(n))
+        {
             dst[..n].copy_from_slice(src);
         }
     }
@@ -719,7 +723,9 @@ pub fn summarise(p: &SimParams, results: &[SampleResult]) -> SimSummary {
 /// at the effective number of targets n / deff.
 pub fn summarise_targets(p: &SimParams, batch: &Batch, results: &[TargetResult]) -> SimSummary {
     let store: Vec<usize> = results.iter().map(|r| r.store).collect();
-    let col = |f: fn(&SampleResult) -> f64| -> Vec<f64> { results.iter().map(|r| f(&r.result)).collect() };
+    let col = |f: fn(&SampleResult) -> f64| -> Vec<f64> {
+        results.iter().map(|r| f(&r.result)).collect()
+    };
     let cr = |f: fn(&SampleResult) -> f64| cluster_mean_se(&col(f), &store);
     let n = results.len();
     let hit = |r: &SampleResult| if r.delta0 < p.threshold { 1.0 } else { 0.0 };
