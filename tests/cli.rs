@@ -946,3 +946,43 @@ fn oversized_stores_are_refused() {
         assert_eq!(err.trim().lines().count(), 1);
     }
 }
+
+/// `dam simulate --targets K`: stores and targets columns, cluster-robust design effect, and
+/// one-line errors naming the flag and its range for every bad batch option.
+#[test]
+fn simulate_targets_columns_and_bad_input() {
+    let base = [
+        "dam", "simulate", "--ensemble", "gaussian", "--n", "20", "--alpha", "0.2", "--lambda",
+        "0.5", "--samples", "40",
+    ];
+    let mut args = base.to_vec();
+    args.extend(["--targets", "8"]);
+    let (code, out, err) = engram(&args);
+    assert_eq!(code, 0, "{err}");
+    let (h, rows) = csv(&out);
+    let col = |name: &str| h.iter().position(|c| c == name).unwrap();
+    assert_eq!(rows[0][col("stores")], "5");
+    assert_eq!(rows[0][col("targets")], "8");
+    assert_eq!(rows[0][col("samples")], "40");
+    let deff: f64 = rows[0][col("design_effect")].parse().unwrap();
+    assert!(deff.is_finite() && deff > 0.0, "{deff}");
+    for (extra, flag) in [
+        (vec!["--targets", "0"], "targets"),
+        (vec!["--targets", "100000"], "targets"),
+        (vec!["--targets", "some"], "targets"),
+        (vec!["--target-norm", "-1"], "target-norm"),
+        (vec!["--target-norm", "0"], "target-norm"),
+        (vec!["--store", "i8"], "i8"),
+        (vec!["--store", "f64"], "store"),
+        (vec!["--streams", "mixed"], "streams"),
+        (vec!["--targets", "all", "--max-hours", "1e-9"], "estimated"),
+        (vec!["--max-hours", "0"], "max-hours"),
+    ] {
+        let mut args = base.to_vec();
+        args.extend(extra.iter());
+        let (code, _, err) = engram(&args);
+        assert_ne!(code, 0, "{extra:?}");
+        assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+        assert!(err.contains(flag), "{extra:?}: {err}");
+    }
+}

@@ -60,9 +60,10 @@ pub enum Targets {
 }
 
 /// Number format of the pattern store.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Precision {
     /// f32 (4 bytes per entry).
+    #[default]
     F32,
     /// IEEE half precision (2 bytes per entry); the rounded values are the patterns.
     F16,
@@ -107,6 +108,54 @@ impl Streams {
         match self {
             Streams::Shared => "shared",
             Streams::Independent => "independent",
+        }
+    }
+}
+
+impl std::str::FromStr for Targets {
+    type Err = String;
+    /// `all`, or a whole number K (its range is checked against P by [`Batch::validate`]).
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        match s.trim() {
+            "all" => Ok(Targets::All),
+            t => t
+                .parse::<usize>()
+                .map(Targets::Count)
+                .map_err(|_| format!("'{t}': expected a whole number K >= 1 or 'all'")),
+        }
+    }
+}
+
+impl std::fmt::Display for Targets {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Targets::All => f.write_str("all"),
+            Targets::Count(k) => write!(f, "{k}"),
+        }
+    }
+}
+
+impl std::str::FromStr for Precision {
+    type Err = String;
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        match s.trim() {
+            "f32" => Ok(Precision::F32),
+            "f16" => Ok(Precision::F16),
+            "i8" => Ok(Precision::I8),
+            t => Err(format!(
+                "'{t}': expected f32, f16 or i8 (i8: binary patterns only)"
+            )),
+        }
+    }
+}
+
+impl std::str::FromStr for Streams {
+    type Err = String;
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        match s.trim() {
+            "shared" => Ok(Streams::Shared),
+            "independent" => Ok(Streams::Independent),
+            t => Err(format!("'{t}': expected shared or independent")),
         }
     }
 }
@@ -184,7 +233,7 @@ impl Batch {
             return Err(EngramError::InvalidParameter {
                 name: "store",
                 value: format!("i8 with the {ensemble} ensemble"),
-                allowed: "i8 stores hold +-1 patterns only (ensemble binary); use f32 or f16",
+                allowed: "f32 or f16 (i8 stores hold +-1 patterns only: ensemble binary)",
             });
         }
         if self.precision == Precision::I8 && self.target_norm.is_some_and(|r| r != 1.0) {
@@ -224,6 +273,14 @@ impl Batch {
         }
     }
 
+    /// Retrieval targets in a run of `samples` (targets, or stores for `targets = all`).
+    pub fn total_targets(&self, p: &SimParams, samples: usize) -> f64 {
+        match self.targets {
+            Targets::Count(_) => samples as f64,
+            Targets::All => samples as f64 * p.patterns_f64(),
+        }
+    }
+
     /// Estimated seconds of a run: targets × [`ASSUMED_STEPS`] steps × 4·P·N flops at
     /// [`ASSUMED_FLOPS_PER_THREAD`] per thread.
     pub fn estimated_seconds(&self, p: &SimParams, samples: usize, threads: usize) -> f64 {
@@ -234,6 +291,57 @@ impl Batch {
         let flops =
             targets * ASSUMED_STEPS.min(p.max_steps as f64) * 4.0 * p.patterns_f64() * p.n as f64;
         flops / (ASSUMED_FLOPS_PER_THREAD * threads.max(1) as f64)
+    }
+
+    /// Check that `samples` targets of point `p` can run: the estimated time (see
+    /// [`Batch::estimated_seconds`]) within [`Batch::max_seconds`] and one store within
+    /// `memory_limit` bytes. Returns how many stores fit the memory limit.
+    pub fn check(
+        &self,
+        p: &SimParams,
+        samples: usize,
+        memory_limit: f64,
+        threads: usize,
+    ) -> Result<f64> {
+        let est = self.estimated_seconds(p, samples, threads);
+        if est > self.max_seconds {
+            return Err(EngramError::InvalidParameter {
+                name: "targets",
+                value: format!(
+                "{} at N = {}, alpha = {}: about {:.3e} target-steps of 4PN = {:.3e} flops each, \
+                 estimated {:.3e} s on {threads} threads, above the limit of {:.3e} s",
+                match self.targets {
+                    Targets::All => "all".to_string(),
+                    Targets::Count(k) => k.to_string(),
+                },
+                p.n,
+                p.alpha,
+                ASSUMED_STEPS.min(p.max_steps as f64) * self.total_targets(p, samples),
+                4.0 * p.patterns_f64() * p.n as f64,
+                est,
+                self.max_seconds
+            ),
+                allowed: "a smaller N, alpha or sample count, or a larger time limit (--max-hours)",
+            });
+        }
+        let per = self.bytes_per_store(p);
+        let fit = (memory_limit / per).floor();
+        if fit < 1.0 {
+            return Err(EngramError::InvalidParameter {
+            name: "alpha",
+            value: format!(
+                "{} at N = {}: P = {:.3e} patterns need {:.2} GiB per store ({} store), above the memory limit of {:.2} GiB (--memory-gib)",
+                p.alpha,
+                p.n,
+                p.patterns_f64(),
+                per / 1024f64.powi(3),
+                self.precision.name(),
+                memory_limit / 1024f64.powi(3)
+            ),
+            allowed: "alpha*N small enough for one pattern store to fit the memory limit",
+        });
+        }
+        Ok(fit)
     }
 
     /// The seed of this point's streams.
@@ -678,44 +786,7 @@ pub fn simulate_targets<E: PatternSampler + ?Sized>(
         });
     }
     let threads = rayon::current_num_threads().max(1);
-    let est = batch.estimated_seconds(p, samples, threads);
-    if est > batch.max_seconds {
-        return Err(EngramError::InvalidParameter {
-            name: "targets",
-            value: format!(
-                "{} at N = {}, alpha = {}: about {:.3e} target-steps of 4PN = {:.3e} flops each, \
-                 estimated {:.0} s on {threads} threads, above the limit of {:.0} s",
-                match batch.targets {
-                    Targets::All => "all".to_string(),
-                    Targets::Count(k) => k.to_string(),
-                },
-                p.n,
-                p.alpha,
-                ASSUMED_STEPS * samples as f64 * batch.per_store(p) as f64,
-                4.0 * p.patterns_f64() * p.n as f64,
-                est,
-                batch.max_seconds
-            ),
-            allowed: "a smaller N, alpha or sample count, or a larger time limit (--max-hours)",
-        });
-    }
-    let per = batch.bytes_per_store(p);
-    let fit = (memory_limit / per).floor();
-    if fit < 1.0 {
-        return Err(EngramError::InvalidParameter {
-            name: "alpha",
-            value: format!(
-                "{} at N = {}: P = {:.3e} patterns need {:.2} GiB per store ({} store), above the memory limit of {:.2} GiB (--memory-gib)",
-                p.alpha,
-                p.n,
-                p.patterns_f64(),
-                per / 1024f64.powi(3),
-                batch.precision.name(),
-                memory_limit / 1024f64.powi(3)
-            ),
-            allowed: "alpha*N small enough for one pattern store to fit the memory limit",
-        });
-    }
+    let fit = batch.check(p, samples, memory_limit, threads)?;
     let k_full = batch.per_store(p);
     let stores = batch.stores(samples);
     let k_of = |s: usize| match batch.targets {

@@ -1,7 +1,9 @@
 //! Tidy table of DAM simulation results: one row per point, the measurements of
-//! [`super::sim::SimSummary`] with the theory beside them (SPEC §11 `dam simulate` columns).
+//! [`super::sim::SimSummary`] with the theory beside them (SPEC §11 `dam simulate` columns),
+//! then the batch layout: stores, targets per store, design effect of p_retrieved, planted
+//! norm (empty: as drawn), store format and stream mode.
 
-use super::sim::{theory_phi, SimSummary, Start};
+use super::sim::{SimSummary, Start};
 use super::DamTheory;
 use crate::ensembles::EnsembleKind;
 use crate::error::Result;
@@ -9,7 +11,7 @@ use crate::rem::RemPoint;
 use crate::stats::fmt_num as fmt;
 
 /// Column names, in order.
-pub const HEADER: [&str; 32] = [
+pub const HEADER: [&str; 38] = [
     "n",
     "alpha",
     "lambda",
@@ -42,17 +44,29 @@ pub const HEADER: [&str; 32] = [
     "xtol",
     "threshold",
     "seed",
+    "stores",
+    "targets",
+    "design_effect",
+    "target_norm",
+    "store",
+    "streams",
 ];
 
 /// One formatted row for a finished point.
 pub fn summary_row(kind: EnsembleKind, s: &SimSummary) -> Result<Vec<String>> {
     let theory = DamTheory::new(kind.ensemble())?;
     let p = &s.params;
-    let (alpha_1, _) = theory.alpha_1(p.lambda)?;
+    // planted targets: the theory of a pattern of norm ρ, α_f(λ; ρ) (α₁ is α_f at ρ₁)
+    let rho = s.batch.target_norm.unwrap_or(kind.ensemble().rho1());
+    let (alpha_1, _) = match s.batch.target_norm {
+        None => theory.alpha_1(p.lambda)?,
+        Some(rho) => theory.failure_load(p.lambda, rho)?,
+    };
     let (cosine, r) = match p.start {
-        Start::Pattern => (1.0, kind.ensemble().rho1()),
+        Start::Pattern => (1.0, rho),
         Start::Cosine { cosine, r } => (cosine, r),
     };
+    let phi_theory = crate::rem::phi(kind.ensemble(), RemPoint::new(p.alpha, p.lambda, r)?)?.0;
     let basin = theory.basin(RemPoint::new(p.alpha, p.lambda, r)?)?;
     Ok(vec![
         p.n.to_string(),
@@ -75,7 +89,7 @@ pub fn summary_row(kind: EnsembleKind, s: &SimSummary) -> Result<Vec<String>> {
         fmt(s.overlap.se),
         fmt(s.phi_emp.mean),
         fmt(s.phi_emp.se),
-        fmt(theory_phi(kind.sampler(), p)?),
+        fmt(phi_theory),
         fmt(alpha_1),
         fmt(cosine),
         fmt(r),
@@ -87,5 +101,11 @@ pub fn summary_row(kind: EnsembleKind, s: &SimSummary) -> Result<Vec<String>> {
         fmt(p.xtol),
         fmt(p.threshold),
         p.seed.to_string(),
+        s.stores.to_string(),
+        s.targets.to_string(),
+        fmt(s.design_effect),
+        s.batch.target_norm.map(fmt).unwrap_or_default(),
+        s.batch.precision.name().to_string(),
+        s.batch.streams.name().to_string(),
     ])
 }

@@ -3,7 +3,8 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::dam::sim::{extrapolate_crossings, samples_in_flight, simulate, SimParams, Start};
+use crate::dam::batch::{Batch, Precision, Streams, Targets};
+use crate::dam::sim::{extrapolate_crossings, samples_in_flight, simulate_batch, SimParams, Start};
 use crate::dam::sim_table::{summary_row, HEADER};
 use crate::dam::DamTheory;
 use crate::error::{EngramError, Result};
@@ -64,6 +65,75 @@ pub struct DamSimulationSection {
     /// Compute the crossings α_{1/2}(N) and their 1/N extrapolation (x_axis = alpha).
     #[serde(default)]
     pub crossing: bool,
+    /// Retrieval targets per pattern store: a whole number K (default 1) or "all" (then
+    /// `samples` counts stores). Errors are cluster-robust over stores.
+    #[serde(default)]
+    pub targets: TargetsValue,
+    /// Planted squared norm per component ρ of every target (default: as drawn).
+    pub target_norm: Option<PositiveNumber>,
+    /// Pattern store format: "f32" (default), "f16" or "i8" (binary only).
+    #[serde(default)]
+    pub store: FromStrValue<Precision>,
+    /// Random streams across the grid: "shared" (default, common random numbers) or
+    /// "independent" (seeded per point).
+    #[serde(default)]
+    pub streams: FromStrValue<Streams>,
+    /// Refuse points whose estimated run time exceeds this many hours (default 1).
+    #[serde(default = "PositiveNumber::one")]
+    pub max_hours: PositiveNumber,
+}
+
+impl DamSimulationSection {
+    /// The batch layout of every point.
+    pub fn batch(&self) -> Batch {
+        Batch {
+            targets: self.targets.0,
+            target_norm: self.target_norm.map(|r| r.0),
+            precision: self.store.0,
+            streams: self.streams.0,
+            max_seconds: self.max_hours.0 * 3600.0,
+        }
+    }
+}
+
+/// `targets`: a whole number or "all".
+#[derive(Debug, Clone, Copy)]
+pub struct TargetsValue(pub Targets);
+
+impl Default for TargetsValue {
+    fn default() -> Self {
+        TargetsValue(Targets::Count(1))
+    }
+}
+
+impl<'de> Deserialize<'de> for TargetsValue {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        use serde::de::Error;
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum V {
+            Int(i64),
+            Text(String),
+        }
+        let bad = || D::Error::custom("expected a whole number K >= 1 or \"all\"");
+        match V::deserialize(d).map_err(|_| bad())? {
+            V::Int(k) if k >= 1 => Ok(TargetsValue(Targets::Count(k as usize))),
+            V::Int(_) => Err(bad()),
+            V::Text(t) => t.parse().map(TargetsValue).map_err(D::Error::custom),
+        }
+    }
+}
+
+/// A config string parsed by the type's `FromStr` (its error names the allowed values).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct FromStrValue<T>(pub T);
+
+impl<'de, T: std::str::FromStr<Err = String>> Deserialize<'de> for FromStrValue<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        use serde::de::Error;
+        let s = String::deserialize(d)?;
+        s.parse().map(FromStrValue).map_err(D::Error::custom)
+    }
 }
 
 /// Figure x axis of a DAM simulation study.
@@ -161,7 +231,14 @@ pub fn points(cfg: &DamSimulationSection, quick: bool) -> Result<(Vec<SimParams>
                         seed: cfg.seed,
                     };
                     p.validate()?;
-                    samples_in_flight(&p, cfg.memory_gib.0 * 1024f64.powi(3), 1)?;
+                    let memory = cfg.memory_gib.0 * 1024f64.powi(3);
+                    let batch = cfg.batch();
+                    batch.validate(&p, cfg.ensemble.name())?;
+                    if batch.is_single_target() {
+                        samples_in_flight(&p, memory, 1)?;
+                    } else {
+                        batch.check(&p, samples, memory, rayon::current_num_threads())?;
+                    }
                     pts.push(p);
                 }
             }
@@ -181,15 +258,19 @@ pub fn run(
 ) -> Result<Vec<PathBuf>> {
     let (pts, samples) = points(cfg, quick)?;
     let kind = cfg.ensemble;
+    let batch = cfg.batch();
     let keys: Vec<String> = pts
         .iter()
-        .map(|p| format!("{}|{p:?}|samples={samples}", kind.name()))
+        .map(|p| format!("{}|{p:?}|{batch:?}|samples={samples}", kind.name()))
         .collect();
     let store = PointStore::new(dir)?;
-    progress.add((pts.len() * samples) as u64);
+    let total: f64 = pts.iter().map(|p| batch.total_targets(p, samples)).sum();
+    progress.add(total as u64);
     let memory = cfg.memory_gib.0 * 1024f64.powi(3);
     let rows = run_points(&store, &keys, schedule, |k| {
-        let s = simulate(kind.sampler(), &pts[k], samples, memory, &|| progress.inc())?;
+        let s = simulate_batch(kind.sampler(), &pts[k], &batch, samples, memory, &|| {
+            progress.inc()
+        })?;
         summary_row(kind, &s)
     })?;
     let Some(rows) = rows else {

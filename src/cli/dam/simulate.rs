@@ -1,6 +1,7 @@
 //! `engram dam simulate`: grid of simulation points, CSV with theory beside measurement.
 
-use engram::dam::sim::{simulate, SimParams, Start};
+use engram::dam::batch::{Batch, Precision, Streams, Targets};
+use engram::dam::sim::{simulate_batch, SimParams, Start};
 use engram::dam::DamTheory;
 
 use clap::Args;
@@ -53,6 +54,55 @@ pub struct SimulateArgs {
     /// Write the CSV atomically to this file instead of stdout.
     #[arg(long, value_name = "FILE")]
     pub out: Option<std::path::PathBuf>,
+    #[command(flatten)]
+    pub batch: BatchArgs,
+}
+
+/// How samples share pattern stores (the K-target engine), store format, random streams.
+#[derive(Debug, Args)]
+pub struct BatchArgs {
+    /// Retrieval targets per pattern store: the first K patterns of each store, each with its own
+    /// trajectory (1 <= K <= P; --samples still counts targets, so S/K stores), or `all` (every
+    /// pattern of the store; --samples then counts stores). Errors are cluster-robust over stores.
+    #[arg(long, value_name = "K|all", default_value = "1")]
+    pub targets: Targets,
+    /// Plant every target at squared norm per component ρ = ‖ξ^k‖²/N > 0 (other patterns as drawn).
+    #[arg(long, value_name = "RHO", allow_hyphen_values = true)]
+    pub target_norm: Option<f64>,
+    /// Pattern store format: f32, f16 (the rounded values are the patterns) or i8 (binary only).
+    #[arg(long, value_name = "FMT", default_value = "f32")]
+    pub store: Precision,
+    /// Random streams across the grid: shared (every point reuses streams (seed, s): common random
+    /// numbers, smooth curves, correlated neighbours) or independent (seeded per point).
+    #[arg(long, value_name = "MODE", default_value = "shared")]
+    pub streams: Streams,
+    /// Refuse points whose estimated run time exceeds this many hours (matters for --targets all).
+    #[arg(
+        long,
+        value_name = "H",
+        default_value_t = 1.0,
+        allow_hyphen_values = true
+    )]
+    pub max_hours: f64,
+}
+
+impl BatchArgs {
+    /// The library's batch layout.
+    pub fn batch(&self) -> anyhow::Result<Batch> {
+        if !(self.max_hours > 0.0 && self.max_hours.is_finite()) {
+            anyhow::bail!(
+                "invalid --max-hours {}: expected a finite number of hours > 0",
+                self.max_hours
+            );
+        }
+        Ok(Batch {
+            targets: self.targets,
+            target_norm: self.target_norm,
+            precision: self.store,
+            streams: self.streams,
+            max_seconds: self.max_hours * 3600.0,
+        })
+    }
 }
 
 use engram::dam::sim_table::{summary_row, HEADER};
@@ -185,6 +235,8 @@ fn simulate_grid(a: &SimulateArgs) -> anyhow::Result<Grid> {
             .map(|&c| Start::Cosine { cosine: c, r: r0 })
             .collect(),
     };
+    let batch = a.batch.batch()?;
+    let memory = a.memory_gib * 1024f64.powi(3);
     let mut points = Vec::new();
     for &n in a.n.values() {
         let n = whole("n", n)?;
@@ -203,7 +255,12 @@ fn simulate_grid(a: &SimulateArgs) -> anyhow::Result<Grid> {
                         seed: a.seed,
                     };
                     p.validate()?;
-                    engram::dam::sim::samples_in_flight(&p, a.memory_gib * 1024f64.powi(3), 1)?;
+                    batch.validate(&p, kind.name())?;
+                    if batch.is_single_target() {
+                        engram::dam::sim::samples_in_flight(&p, memory, 1)?;
+                    } else {
+                        batch.check(&p, a.samples.max(1), memory, rayon::current_num_threads())?;
+                    }
                     points.push(p);
                 }
             }
@@ -212,17 +269,15 @@ fn simulate_grid(a: &SimulateArgs) -> anyhow::Result<Grid> {
     if a.samples == 0 {
         anyhow::bail!("invalid samples = 0: expected a whole number >= 1");
     }
-    let pb = progress_bar((points.len() * a.samples) as u64);
+    let total: f64 = points
+        .iter()
+        .map(|p| batch.total_targets(p, a.samples))
+        .sum();
+    let pb = progress_bar(total as u64);
     let mut rows = Vec::with_capacity(points.len());
     let mut summaries = Vec::with_capacity(points.len());
     for p in &points {
-        let s = simulate(
-            sampler,
-            p,
-            a.samples,
-            a.memory_gib * 1024f64.powi(3),
-            &|| pb.inc(1),
-        )?;
+        let s = simulate_batch(sampler, p, &batch, a.samples, memory, &|| pb.inc(1))?;
         rows.push(summary_row(kind, &s)?);
         summaries.push(s);
     }
