@@ -22,7 +22,8 @@
 //! | §9 classic / polynomial / exponential binary Hopfield networks | [`hopfield`] |
 //! | §9 Krotov–Hopfield two-group network, effective model | [`two_group`] |
 //! | §9 diffusion on a finite pattern set, exact score, reverse SDE | [`diffusion`] |
-//! | §10 DAM simulator | [`dam::sim`] |
+//! | §10 DAM simulator: single target | [`dam::sim`] |
+//! | §10 DAM simulator: K targets per store (attention-shaped tiles, f16/i8 stores, planted norms) | [`dam::batch`], [`dam::kernel`] |
 //! | §11 parameter lists and ranges | [`sweep`] |
 //! | §11 studies from config files (one file per study kind, trait [`study::Study`]) | [`study`] |
 //! | results files: atomic writes, CSV, point store, manifest | [`io`] |

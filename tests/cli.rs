@@ -952,8 +952,18 @@ fn oversized_stores_are_refused() {
 #[test]
 fn simulate_targets_columns_and_bad_input() {
     let base = [
-        "dam", "simulate", "--ensemble", "gaussian", "--n", "20", "--alpha", "0.2", "--lambda",
-        "0.5", "--samples", "40",
+        "dam",
+        "simulate",
+        "--ensemble",
+        "gaussian",
+        "--n",
+        "20",
+        "--alpha",
+        "0.2",
+        "--lambda",
+        "0.5",
+        "--samples",
+        "40",
     ];
     let mut args = base.to_vec();
     args.extend(["--targets", "8"]);
