@@ -414,3 +414,17 @@ fn simulator_cluster_error_matches_seeds() {
         "{err} vs {spread} (p = {mu})"
     );
 }
+
+/// The default batch (one f32 target per store as drawn, shared streams) is the single-target
+/// protocol bit for bit, so every earlier result stands.
+#[test]
+fn default_batch_is_the_single_target_protocol() {
+    let p = SimParams::protocol(24, 0.2, 0.4, 3);
+    let g = EnsembleKind::Gaussian.sampler();
+    let a = engram::dam::sim::simulate(g, &p, 12, 1e9, &quiet).unwrap();
+    let b = simulate_batch(g, &p, &Batch::default(), 12, 1e9, &quiet).unwrap();
+    assert_eq!(a.delta0.mean.to_bits(), b.delta0.mean.to_bits());
+    assert_eq!(a.steps.mean.to_bits(), b.steps.mean.to_bits());
+    assert_eq!(a.retrieved, b.retrieved);
+    assert_eq!((b.stores, b.targets, b.design_effect), (12, 1, 1.0));
+}
