@@ -996,3 +996,82 @@ fn simulate_targets_columns_and_bad_input() {
         assert!(err.contains(flag), "{extra:?}: {err}");
     }
 }
+
+/// `dam crossing --fss`: simulated and finite-N REM crossings per N, both fit forms with χ²,
+/// p-value and z, leave-one-N-out refits; `--targets at-most:K` serves small-P points.
+#[test]
+fn crossing_fss_rows() {
+    let (code, out, err) = engram(&[
+        "dam",
+        "crossing",
+        "--ensemble",
+        "gaussian",
+        "--n",
+        "12,16,20",
+        "--alpha",
+        "0.05:0.4:8",
+        "--lambda",
+        "0.5",
+        "--samples",
+        "64",
+        "--targets",
+        "at-most:16",
+        "--fss",
+        "--rem-samples",
+        "100",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let (h, rows) = csv(&out);
+    starts_with_columns(
+        &h,
+        &[
+            "n",
+            "alpha_half",
+            "alpha_half_err",
+            "lambda",
+            "alpha_1_theory",
+            "kind",
+            "form",
+            "chi2",
+            "dof",
+            "p_value",
+            "z",
+        ],
+    );
+    let kinds: Vec<&str> = rows.iter().map(|r| r[5].as_str()).collect();
+    assert_eq!(
+        kinds.iter().filter(|k| **k == "crossing").count(),
+        3,
+        "{out}"
+    );
+    assert_eq!(
+        kinds.iter().filter(|k| **k == "rem_w=0.5").count(),
+        3,
+        "{out}"
+    );
+    assert!(kinds.iter().any(|k| k.starts_with("rem_w=0.77")), "{out}");
+    for series in ["crossing", "rem_w=0.5"] {
+        for form in ["a+b/N", "a+b*lnN/N"] {
+            let fit = rows
+                .iter()
+                .find(|r| r[5] == format!("fit_{series}") && r[6] == form)
+                .unwrap_or_else(|| panic!("no fit {series} {form}: {out}"));
+            let (a, z): (f64, f64) = (fit[1].parse().unwrap(), fit[10].parse().unwrap());
+            assert!(a.is_finite() && z.is_finite(), "{fit:?}");
+            assert_eq!(fit[8], "1");
+            let loo = rows
+                .iter()
+                .filter(|r| r[5] == format!("loo_{series}") && r[6] == form);
+            assert_eq!(loo.count(), 3, "{out}");
+        }
+    }
+    // the REM crossing at ½ lies above the simulated one at every N (see README)
+    for n in ["12", "16", "20"] {
+        let get = |k: &str| -> f64 {
+            rows.iter().find(|r| r[0] == n && r[5] == k).unwrap()[1]
+                .parse()
+                .unwrap()
+        };
+        assert!(get("rem_w=0.5") > get("crossing"), "N = {n}: {out}");
+    }
+}

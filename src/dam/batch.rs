@@ -57,6 +57,9 @@ pub enum Targets {
     Count(usize),
     /// Every pattern of the store (the all-patterns question of α_c); `samples` counts stores.
     All,
+    /// min(K, P) targets per store (`at-most:K`): for sweeps whose small-P corners hold fewer
+    /// than K patterns; the CSV column `targets` reports the K used at each point.
+    AtMost(usize),
 }
 
 /// Number format of the pattern store.
@@ -118,10 +121,14 @@ impl std::str::FromStr for Targets {
     fn from_str(s: &str) -> std::result::Result<Self, String> {
         match s.trim() {
             "all" => Ok(Targets::All),
+            t if t.starts_with("at-most:") => t["at-most:".len()..]
+                .parse::<usize>()
+                .map(Targets::AtMost)
+                .map_err(|_| format!("'{t}': expected at-most:K with a whole number K >= 1")),
             t => t
                 .parse::<usize>()
                 .map(Targets::Count)
-                .map_err(|_| format!("'{t}': expected a whole number K >= 1 or 'all'")),
+                .map_err(|_| format!("'{t}': expected a whole number K >= 1, at-most:K or 'all'")),
         }
     }
 }
@@ -131,6 +138,7 @@ impl std::fmt::Display for Targets {
         match self {
             Targets::All => f.write_str("all"),
             Targets::Count(k) => write!(f, "{k}"),
+            Targets::AtMost(k) => write!(f, "at-most:{k}"),
         }
     }
 }
@@ -194,6 +202,7 @@ impl Batch {
         match self.targets {
             Targets::Count(k) => k,
             Targets::All => p.patterns_f64() as usize,
+            Targets::AtMost(k) => k.min(p.patterns_f64() as usize),
         }
     }
 
@@ -208,6 +217,13 @@ impl Batch {
     /// Check the batch against point `p` and the ensemble (by name).
     pub fn validate(&self, p: &SimParams, ensemble: &str) -> Result<()> {
         let pc = p.patterns_f64();
+        if let Targets::AtMost(0) = self.targets {
+            return Err(EngramError::InvalidParameter {
+                name: "targets",
+                value: "at-most:0".into(),
+                allowed: "at-most:K with K >= 1",
+            });
+        }
         if let Targets::Count(k) = self.targets {
             if k == 0 || k as f64 > pc {
                 return Err(EngramError::InvalidParameter {
@@ -257,27 +273,24 @@ impl Batch {
     /// Bytes of one store with its targets' initial states (the memory a store in flight needs).
     pub fn bytes_per_store(&self, p: &SimParams) -> f64 {
         let pc = p.patterns_f64();
-        let k = match self.targets {
-            Targets::Count(k) => k as f64,
-            Targets::All => pc,
-        };
+        let k = self.per_store(p) as f64;
         pc * p.n as f64 * self.precision.bytes() as f64
             + k * (p.n as f64 * 8.0 + std::mem::size_of::<TargetResult>() as f64 + 8.0)
     }
 
     /// Stores needed for `samples` retrieval targets (`samples` stores for `targets = all`).
-    pub fn stores(&self, samples: usize) -> usize {
+    pub fn stores(&self, p: &SimParams, samples: usize) -> usize {
         match self.targets {
-            Targets::Count(k) => samples.div_ceil(k),
             Targets::All => samples,
+            _ => samples.div_ceil(self.per_store(p)),
         }
     }
 
     /// Retrieval targets in a run of `samples` (targets, or stores for `targets = all`).
     pub fn total_targets(&self, p: &SimParams, samples: usize) -> f64 {
         match self.targets {
-            Targets::Count(_) => samples as f64,
             Targets::All => samples as f64 * p.patterns_f64(),
+            _ => samples as f64,
         }
     }
 
@@ -285,8 +298,8 @@ impl Batch {
     /// [`ASSUMED_FLOPS_PER_THREAD`] per thread.
     pub fn estimated_seconds(&self, p: &SimParams, samples: usize, threads: usize) -> f64 {
         let targets = match self.targets {
-            Targets::Count(_) => samples as f64,
             Targets::All => samples as f64 * p.patterns_f64(),
+            _ => samples as f64,
         };
         let flops =
             targets * ASSUMED_STEPS.min(p.max_steps as f64) * 4.0 * p.patterns_f64() * p.n as f64;
@@ -310,10 +323,7 @@ impl Batch {
                 value: format!(
                 "{} at N = {}, alpha = {}: about {:.3e} target-steps of 4PN = {:.3e} flops each, \
                  estimated {:.3e} s on {threads} threads, above the limit of {:.3e} s",
-                match self.targets {
-                    Targets::All => "all".to_string(),
-                    Targets::Count(k) => k.to_string(),
-                },
+                self.targets,
                 p.n,
                 p.alpha,
                 ASSUMED_STEPS.min(p.max_steps as f64) * self.total_targets(p, samples),
@@ -788,9 +798,10 @@ pub fn simulate_targets<E: PatternSampler + ?Sized>(
     let threads = rayon::current_num_threads().max(1);
     let fit = batch.check(p, samples, memory_limit, threads)?;
     let k_full = batch.per_store(p);
-    let stores = batch.stores(samples);
+    let stores = batch.stores(p, samples);
     let k_of = |s: usize| match batch.targets {
-        Targets::Count(k) if s + 1 == stores => samples - (stores - 1) * k,
+        Targets::All => k_full,
+        _ if s + 1 == stores => samples - (stores - 1) * k_full,
         _ => k_full,
     };
     let mut results: Vec<Vec<TargetResult>> = vec![Vec::new(); stores];

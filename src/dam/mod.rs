@@ -11,6 +11,7 @@
 
 pub mod batch;
 pub mod closed_form;
+pub mod fss;
 pub mod kernel;
 pub mod sim;
 pub mod sim_table;

@@ -63,7 +63,8 @@ pub struct SimulateArgs {
 pub struct BatchArgs {
     /// Retrieval targets per pattern store: the first K patterns of each store, each with its own
     /// trajectory (1 <= K <= P; --samples still counts targets, so S/K stores), or `all` (every
-    /// pattern of the store; --samples then counts stores). Errors are cluster-robust over stores.
+    /// pattern of the store; --samples then counts stores), or at-most:K (min(K, P) per store, for
+    /// sweeps whose small-P points hold fewer than K patterns). Errors are cluster-robust over stores.
     #[arg(long, value_name = "K|all", default_value = "1")]
     pub targets: Targets,
     /// Plant every target at squared norm per component ρ = ‖ξ^k‖²/N > 0 (other patterns as drawn).
@@ -123,6 +124,14 @@ pub struct CrossingArgs {
     /// Also write the retrieval curves (the `dam simulate` table) to this file.
     #[arg(long, value_name = "FILE")]
     pub curve_out: Option<std::path::PathBuf>,
+    /// Finite-size analysis: add the finite-N REM crossings per N (weight thresholds ½ and
+    /// w_θ = 1 − √(threshold/ρ₁)), and fits a + b/N and a + b·lnN/N of every crossing series with
+    /// χ², p-value, z against α₁ and leave-one-N-out refits.
+    #[arg(long)]
+    pub fss: bool,
+    /// Draws of the finite-N REM per N (with --fss).
+    #[arg(long, value_name = "R", default_value_t = 400)]
+    pub rem_samples: usize,
 }
 
 /// `engram dam crossing`: α_{1/2}(N) per N, and the 1/N → 0 extrapolation beside α₁(λ).
@@ -175,18 +184,89 @@ pub fn crossing(a: CrossingArgs, out: &mut dyn std::io::Write) -> anyhow::Result
             "extrapolated_1/N".into(),
         ]);
     }
-    write_csv(
-        out,
-        &[
-            "n",
-            "alpha_half",
-            "alpha_half_err",
-            "lambda",
-            "alpha_1_theory",
-            "kind",
-        ],
-        table,
-    )
+    let width = if a.fss { 14 } else { 6 };
+    for r in table.iter_mut() {
+        r.resize(width, String::new());
+    }
+    if a.fss {
+        use engram::dam::fss::{extrapolate, leave_one_out, rem_alpha_half, FssForm};
+        let w_theta = 1.0 - (a.sim.threshold / kind.ensemble().rho1()).sqrt();
+        if !(w_theta > 0.0 && w_theta < 1.0) {
+            anyhow::bail!("invalid threshold {}: the matched weight 1 - sqrt(threshold/rho1) must lie in (0, 1)", a.sim.threshold);
+        }
+        let alpha_max = 2.0 * a.sim.alpha.values().iter().cloned().fold(0.0, f64::max);
+        let mut series = vec![("crossing".to_string(), crossings.clone())];
+        for (name, w) in [
+            ("rem_w=0.5".to_string(), 0.5),
+            (format!("rem_w={}", fmt(w_theta)), w_theta),
+        ] {
+            let mut pts = Vec::new();
+            for &n in a.sim.n.values() {
+                let n = n as usize;
+                let (m, e) =
+                    rem_alpha_half(kind, n, lambda, w, a.rem_samples, a.sim.seed, alpha_max)?;
+                pts.push((n, m, e));
+                let mut row = vec![
+                    n.to_string(),
+                    fmt(m),
+                    fmt(e),
+                    fmt(lambda),
+                    fmt(alpha_1),
+                    name.clone(),
+                ];
+                row.resize(width, String::new());
+                table.push(row);
+            }
+            series.push((name, pts));
+        }
+        for (name, pts) in &series {
+            for form in FssForm::ALL {
+                let Some(f) = extrapolate(pts, form, alpha_1) else {
+                    continue;
+                };
+                let fit_row = |kind: String, f: &engram::dam::fss::Extrapolation| {
+                    vec![
+                        "inf".into(),
+                        fmt(f.a),
+                        fmt(f.a_err),
+                        fmt(lambda),
+                        fmt(alpha_1),
+                        kind,
+                        form.name().into(),
+                        fmt(f.chi2),
+                        f.dof.to_string(),
+                        fmt(f.p_value),
+                        fmt(f.z),
+                        f.n_range.0.to_string(),
+                        f.n_range.1.to_string(),
+                        String::new(),
+                    ]
+                };
+                table.push(fit_row(format!("fit_{name}"), &f));
+                for (left, g) in leave_one_out(pts, form, alpha_1) {
+                    if let Some(g) = g {
+                        let mut r = fit_row(format!("loo_{name}"), &g);
+                        r[13] = left.to_string();
+                        table.push(r);
+                    }
+                }
+            }
+        }
+    }
+    let mut header = vec![
+        "n",
+        "alpha_half",
+        "alpha_half_err",
+        "lambda",
+        "alpha_1_theory",
+        "kind",
+    ];
+    if a.fss {
+        header.extend([
+            "form", "chi2", "dof", "p_value", "z", "n_min", "n_max", "left_out",
+        ]);
+    }
+    write_csv(out, &header, table)
 }
 
 type Grid = (

@@ -1,0 +1,338 @@
+//! Finite-size analysis of the retrieval threshold α₁: the auxiliary REM sampled exactly at
+//! finite N, and extrapolations of the crossing α_{1/2}(N) to N → ∞.
+//!
+//! **Finite-N REM criterion.** The theory retrieves a typical pattern ξ¹ from x₀ = ξ¹ iff its
+//! own term beats the free energy of the others, λρ₁ > φ(α, λ, ρ₁) with
+//! φ = lim (1/N) ln Σ_{μ≥2} e^{λ ξ^μ·x} (α₁ is where they are equal). At finite N we evaluate
+//! exactly that inequality on one draw,
+//!
+//! λ‖ξ¹‖² > L(P) = ln Σ_{μ=2}^{P} e^{λ u_μ},   u_μ = ξ^μ·ξ¹,
+//!
+//! i.e. ξ¹'s softmax weight at x₀ = ξ¹ exceeds 1/2. Given ξ¹, the overlaps of the other
+//! (independent) patterns are i.i.d. with a known law, so a draw costs O(P), not O(PN):
+//! gaussian u = ‖ξ¹‖ z with ‖ξ¹‖² ~ χ²_N; spherical u = N c with (1 + c)/2 ~ Beta((N−1)/2,
+//! (N−1)/2) and ‖ξ¹‖² = N; binary u = N − 2·Bin(N, ½) and ‖ξ¹‖² = N. Since L(P) grows with P
+//! and the patterns are exchangeable, one draw of the sequence u₂, u₃, … serves every P at
+//! once: the draw fails first at P* (L(P*) ≥ λ‖ξ¹‖²), and since P = round(e^{αN}) it fails for
+//! every α ≥ α* = ln(P* − ½)/N. The median of α* over draws is the finite-N REM crossing
+//! α_{1/2}^{REM}(N), the point where the criterion's retrieval probability is ½.
+//!
+//! The simulator calls a target retrieved when Δ₀ = ‖x* − ξ¹‖²/N < θ, which is stricter than a
+//! weight ½: one attention step from x₀ = ξ¹ gives Δ₀ ≈ (1 − w₁)²ρ₁ (the mixture of the other
+//! patterns has a small norm), so Δ₀ < θ needs w₁ > w_θ = 1 − √(θ/ρ₁) (0.78 at θ = 0.05). The
+//! weight threshold is a parameter: w_c = ½ is the theory's criterion, w_c = w_θ the same
+//! inequality matched to the simulator's threshold. Both have the same N → ∞ limit α₁, since
+//! ln(w/(1 − w)) is O(1) against λ‖ξ¹‖² = O(N); at finite N they differ by Δα ≈ ln(w/(1−w))/N
+//! in the uncondensed phase (where dL/dα = N).
+//!
+//! **Extrapolation.** α_{1/2}(N) = a + b·x(N) by weighted least squares, with x = 1/N (the
+//! leading analytic correction) or x = ln N / N (the extreme-value correction of a REM: the
+//! free energy of e^{αN} terms has corrections of order (ln N)/N from the maximum of many
+//! Gaussians, √(2 ln P) − ln(4π ln P)/(2√(2 ln P)), and from the fluctuation of the signal
+//! ‖ξ¹‖²). Each fit reports χ²/dof and its p-value, a = α_{1/2}(∞) ± error and its z against
+//! the theory, and leave-one-N-out refits.
+
+use rand_distr::{Beta, Binomial, Distribution, StandardNormal};
+use rayon::prelude::*;
+
+use crate::ensembles::{sample_rng, EnsembleKind};
+use crate::error::{positive, EngramError, Result};
+use crate::stats::linear_fit;
+
+/// One draw of the finite-N REM criterion, advanced pattern by pattern (see the module docs).
+pub struct RemDraw {
+    kind: EnsembleKind,
+    n: usize,
+    lambda: f64,
+    rng: rand_chacha::ChaCha8Rng,
+    signal: f64,
+    norm: f64,
+    beta: Option<Beta<f64>>,
+    binom: Option<Binomial>,
+    m: f64,
+    s: f64,
+    p: f64,
+    /// The critical load α*, once reached.
+    pub alpha_star: Option<f64>,
+}
+
+impl RemDraw {
+    /// Draw ξ¹'s norm from `rng`; weight threshold `w_c` (½: the theory's criterion).
+    /// Domain: N ≥ 2, λ > 0, 0 < w_c < 1.
+    pub fn new(
+        kind: EnsembleKind,
+        n: usize,
+        lambda: f64,
+        w_c: f64,
+        mut rng: rand_chacha::ChaCha8Rng,
+    ) -> Self {
+        let nf = n as f64;
+        let r2 = match kind {
+            EnsembleKind::Gaussian => (0..n)
+                .map(|_| {
+                    let z: f64 = StandardNormal.sample(&mut rng);
+                    z * z
+                })
+                .sum::<f64>(),
+            _ => nf,
+        };
+        RemDraw {
+            kind,
+            n,
+            lambda,
+            rng,
+            // weight e^{λR}/(e^{λR} + e^{L}) > w_c  ⟺  L < λR − ln(w_c/(1 − w_c))
+            signal: lambda * r2 - (w_c / (1.0 - w_c)).ln(),
+            norm: r2.sqrt(),
+            beta: Beta::new((nf - 1.0) / 2.0, (nf - 1.0) / 2.0).ok(),
+            binom: Binomial::new(n as u64, 0.5).ok(),
+            m: f64::NEG_INFINITY,
+            s: 0.0,
+            p: 1.0,
+            alpha_star: None,
+        }
+    }
+
+    /// Add patterns until the criterion fails or P reaches `cap`; returns α* if it failed.
+    pub fn advance(&mut self, cap: f64) -> Option<f64> {
+        let nf = self.n as f64;
+        while self.alpha_star.is_none() && self.p < cap {
+            self.p += 1.0;
+            let u = match self.kind {
+                EnsembleKind::Gaussian => {
+                    let z: f64 = StandardNormal.sample(&mut self.rng);
+                    self.norm * z
+                }
+                EnsembleKind::Spherical => {
+                    let b: f64 = self.beta.as_ref().expect("N >= 2").sample(&mut self.rng);
+                    nf * (2.0 * b - 1.0)
+                }
+                EnsembleKind::Binary => {
+                    let k = self.binom.as_ref().expect("valid").sample(&mut self.rng) as f64;
+                    nf - 2.0 * k
+                }
+            };
+            let l = self.lambda * u;
+            if l > self.m {
+                self.s = self.s * (self.m - l).exp() + 1.0;
+                self.m = l;
+            } else {
+                self.s += (l - self.m).exp();
+            }
+            if self.m + self.s.ln() >= self.signal {
+                self.alpha_star = Some((self.p - 0.5).ln() / nf);
+            }
+        }
+        self.alpha_star
+    }
+}
+
+/// One draw of the finite-N REM criterion: the critical load α* = ln(P* − ½)/N at which ξ¹ stops
+/// being retrieved, i.e. its softmax weight at x₀ = ξ¹ falls to `w_c` or below (w_c = ½: the
+/// theory's criterion λ‖ξ¹‖² > L(P)), or `None` if it is still retrieved at P = `p_max`.
+/// Domain: N ≥ 2, λ > 0, 0 < w_c < 1.
+pub fn rem_critical_load(
+    kind: EnsembleKind,
+    n: usize,
+    lambda: f64,
+    w_c: f64,
+    p_max: f64,
+    rng: &mut rand_chacha::ChaCha8Rng,
+) -> Option<f64> {
+    RemDraw::new(kind, n, lambda, w_c, rng.clone()).advance(p_max)
+}
+
+/// The finite-N REM crossing: the median of α* over `samples` draws (stream (seed, s) for draw
+/// s) with its one-sigma error from the order statistics n/2 ± √n/2. All draws advance
+/// together under a P cap raised by ×1.25 per round, and stop once the upper order statistic has
+/// failed, so no draw runs far beyond the median. Draws still retrieving at e^{α_max N} patterns
+/// count as α* = ∞; an error if the median itself is not reached. `w_c`: the weight threshold
+/// of [`RemDraw::new`].
+pub fn rem_alpha_half(
+    kind: EnsembleKind,
+    n: usize,
+    lambda: f64,
+    w_c: f64,
+    samples: usize,
+    seed: u64,
+    alpha_max: f64,
+) -> Result<(f64, f64)> {
+    positive("lambda", lambda)?;
+    positive("alpha_max", alpha_max)?;
+    if !(w_c > 0.0 && w_c < 1.0) {
+        return Err(EngramError::InvalidParameter {
+            name: "w_c",
+            value: w_c.to_string(),
+            allowed: "a weight threshold in (0, 1)",
+        });
+    }
+    if n < 2 || samples < 4 {
+        return Err(EngramError::InvalidParameter {
+            name: "samples",
+            value: format!("{samples} draws at N = {n}"),
+            allowed: "N >= 2 and at least 4 draws",
+        });
+    }
+    let p_max = (alpha_max * n as f64).exp();
+    let mut draws: Vec<RemDraw> = (0..samples)
+        .map(|s| RemDraw::new(kind, n, lambda, w_c, sample_rng(seed, s as u64)))
+        .collect();
+    let need =
+        ((samples as f64 / 2.0 + (samples as f64).sqrt() / 2.0).ceil() as usize + 1).min(samples);
+    let mut cap = 16.0f64;
+    loop {
+        let c = cap.min(p_max);
+        draws.par_iter_mut().for_each(|d| {
+            d.advance(c);
+        });
+        let failed = draws.iter().filter(|d| d.alpha_star.is_some()).count();
+        if failed >= need || c >= p_max {
+            break;
+        }
+        cap *= 1.25;
+    }
+    let mut a: Vec<f64> = draws
+        .iter()
+        .map(|d| d.alpha_star.unwrap_or(f64::INFINITY))
+        .collect();
+    a.sort_by(|x, y| x.total_cmp(y));
+    let (med, err) = median_with_error(&a);
+    // α* lives on the grid ln(P − ½)/N: at small P many draws tie, and the error is at least
+    // half the grid spacing at the median
+    let pm = (med * n as f64).exp() + 0.5;
+    let err = err.max(0.5 * ((pm + 0.5) / (pm - 0.5)).ln() / n as f64);
+    if !med.is_finite() {
+        return Err(EngramError::InvalidParameter {
+            name: "alpha_max",
+            value: format!(
+                "{alpha_max} at N = {n}, lambda = {lambda} ({})",
+                kind.name()
+            ),
+            allowed: "a load above the median critical load of the finite-N REM",
+        });
+    }
+    Ok((med, err))
+}
+
+/// Median of sorted values with a one-sigma error from the order statistics at n/2 ± √n/2
+/// (half their distance; infinite if the upper one is infinite).
+pub fn median_with_error(sorted: &[f64]) -> (f64, f64) {
+    let n = sorted.len();
+    let med = if n % 2 == 1 {
+        sorted[n / 2]
+    } else {
+        0.5 * (sorted[n / 2 - 1] + sorted[n / 2])
+    };
+    let h = (n as f64).sqrt() / 2.0;
+    let lo = ((n as f64 / 2.0 - h).floor().max(0.0)) as usize;
+    let hi = ((n as f64 / 2.0 + h).ceil() as usize).min(n - 1);
+    (med, 0.5 * (sorted[hi] - sorted[lo]))
+}
+
+/// Finite-size form of α_{1/2}(N) = a + b·x(N).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FssForm {
+    /// x = 1/N.
+    InvN,
+    /// x = ln N / N.
+    LogNOverN,
+}
+
+impl FssForm {
+    /// Both forms.
+    pub const ALL: [FssForm; 2] = [FssForm::InvN, FssForm::LogNOverN];
+
+    /// The scaling variable x(N).
+    pub fn x(self, n: f64) -> f64 {
+        match self {
+            FssForm::InvN => 1.0 / n,
+            FssForm::LogNOverN => n.ln() / n,
+        }
+    }
+
+    /// Name in CSV files.
+    pub fn name(self) -> &'static str {
+        match self {
+            FssForm::InvN => "a+b/N",
+            FssForm::LogNOverN => "a+b*lnN/N",
+        }
+    }
+}
+
+/// A weighted fit α_{1/2}(N) = a + b·x(N) and its comparison with the theory.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Extrapolation {
+    /// The form.
+    pub form: FssForm,
+    /// α_{1/2}(∞) and its standard error.
+    pub a: f64,
+    /// Standard error of a.
+    pub a_err: f64,
+    /// Slope.
+    pub b: f64,
+    /// χ² of the fit.
+    pub chi2: f64,
+    /// Degrees of freedom (points − 2).
+    pub dof: usize,
+    /// P(χ²_dof ≥ χ²) (NaN with 0 degrees of freedom).
+    pub p_value: f64,
+    /// (a − theory)/a_err.
+    pub z: f64,
+    /// Smallest and largest N used.
+    pub n_range: (usize, usize),
+}
+
+/// Fit (N, α_{1/2}, error) points with `form` and compare with `theory`; None with fewer than 2
+/// distinct N.
+pub fn extrapolate(
+    points: &[(usize, f64, f64)],
+    form: FssForm,
+    theory: f64,
+) -> Option<Extrapolation> {
+    let x: Vec<f64> = points.iter().map(|p| form.x(p.0 as f64)).collect();
+    let y: Vec<f64> = points.iter().map(|p| p.1).collect();
+    let s: Vec<f64> = points.iter().map(|p| p.2.max(1e-9)).collect();
+    let f = linear_fit(&x, &y, &s)?;
+    let chi2: f64 = (0..x.len())
+        .map(|i| ((y[i] - f.a - f.b * x[i]) / s[i]).powi(2))
+        .sum();
+    let dof = x.len() - 2;
+    let p_value = if dof > 0 {
+        use statrs::distribution::{ChiSquared, ContinuousCDF};
+        ChiSquared::new(dof as f64).map_or(f64::NAN, |c| c.sf(chi2))
+    } else {
+        f64::NAN
+    };
+    let ns = points.iter().map(|p| p.0);
+    Some(Extrapolation {
+        form,
+        a: f.a,
+        a_err: f.a_err,
+        b: f.b,
+        chi2,
+        dof,
+        p_value,
+        z: (f.a - theory) / f.a_err,
+        n_range: (ns.clone().min()?, ns.max()?),
+    })
+}
+
+/// Leave-one-N-out refits: for each point left out, its N and the refit (None where fewer than
+/// two points remain).
+pub fn leave_one_out(
+    points: &[(usize, f64, f64)],
+    form: FssForm,
+    theory: f64,
+) -> Vec<(usize, Option<Extrapolation>)> {
+    (0..points.len())
+        .map(|i| {
+            let rest: Vec<_> = points
+                .iter()
+                .enumerate()
+                .filter(|(j, _)| *j != i)
+                .map(|(_, p)| *p)
+                .collect();
+            (points[i].0, extrapolate(&rest, form, theory))
+        })
+        .collect()
+}

@@ -1,0 +1,148 @@
+//! Finite-size tools: the finite-N REM sampler against a direct construction with full
+//! patterns, its N → ∞ limit, extrapolation fits against closed forms.
+
+use engram::dam::fss::{extrapolate, leave_one_out, median_with_error, rem_critical_load, FssForm};
+use engram::dam::DamTheory;
+use engram::ensembles::{sample_rng, EnsembleKind};
+
+/// The same criterion evaluated with full patterns: ξ¹ and then ξ², ξ³, … drawn by the
+/// simulator's samplers, overlaps by dot products.
+fn direct_critical_load(
+    kind: EnsembleKind,
+    n: usize,
+    lambda: f64,
+    w_c: f64,
+    p_max: f64,
+    seed: u64,
+) -> f64 {
+    let ens = kind.sampler();
+    let mut rng = sample_rng(seed, 1_000_000);
+    let mut xi1 = vec![0f32; n];
+    let mut xi = vec![0f32; n];
+    ens.sample_pattern(&mut rng, &mut xi1);
+    let r2: f64 = xi1.iter().map(|&v| (v as f64).powi(2)).sum();
+    let signal = lambda * r2 - (w_c / (1.0 - w_c)).ln();
+    let (mut m, mut s) = (f64::NEG_INFINITY, 0.0f64);
+    let mut p = 1.0;
+    while p < p_max {
+        p += 1.0;
+        ens.sample_pattern(&mut rng, &mut xi);
+        let u: f64 = xi
+            .iter()
+            .zip(&xi1)
+            .map(|(&a, &b)| a as f64 * b as f64)
+            .sum();
+        let l = lambda * u;
+        if l > m {
+            s = s * (m - l).exp() + 1.0;
+            m = l;
+        } else {
+            s += (l - m).exp();
+        }
+        if m + s.ln() >= signal {
+            return ((p - 0.5f64).ln()) / n as f64;
+        }
+    }
+    f64::INFINITY
+}
+
+/// The overlap laws (χ² norm and scaled normal; Beta cosine; shifted binomial) give the same
+/// distribution of α* as full patterns: medians agree within 3 combined sigma, every ensemble.
+#[test]
+fn overlap_laws_match_full_patterns() {
+    let (n, lambda, draws) = (12, 0.6, 1500);
+    for kind in [
+        EnsembleKind::Gaussian,
+        EnsembleKind::Spherical,
+        EnsembleKind::Binary,
+    ] {
+        for w_c in [0.5, 0.78] {
+            let p_max = (2.0 * n as f64).exp();
+            let mut a: Vec<f64> = (0..draws)
+                .map(|s| {
+                    let mut rng = sample_rng(5, s);
+                    rem_critical_load(kind, n, lambda, w_c, p_max, &mut rng)
+                        .unwrap_or(f64::INFINITY)
+                })
+                .collect();
+            let mut b: Vec<f64> = (0..draws)
+                .map(|s| direct_critical_load(kind, n, lambda, w_c, p_max, 77 + s))
+                .collect();
+            a.sort_by(|x, y| x.total_cmp(y));
+            b.sort_by(|x, y| x.total_cmp(y));
+            let (ma, ea) = median_with_error(&a);
+            let (mb, eb) = median_with_error(&b);
+            // α* is discrete (ln(P − ½)/N): allow one grid step besides the statistical error
+            let step = 1.0 / ((ma * n as f64).exp() * n as f64);
+            let tol = 3.0 * (ea * ea + eb * eb).sqrt() + step;
+            assert!(
+                (ma - mb).abs() <= tol,
+                "{kind:?} w_c {w_c}: {ma} vs {mb} (tol {tol})"
+            );
+            // and the means of the finite part (another moment of the same law)
+            let mean = |v: &[f64]| v.iter().filter(|x| x.is_finite()).sum::<f64>() / v.len() as f64;
+            assert!((mean(&a) - mean(&b)).abs() < 0.05 * mean(&a), "{kind:?}");
+        }
+    }
+}
+
+/// N → ∞: the weight-½ criterion's crossing approaches α₁(λ) (gaussian α₁ = λ − λ²/2 at small
+/// λ, binary from the generic path), closer at large N than at small.
+#[test]
+fn rem_crossing_approaches_alpha_1() {
+    use engram::dam::fss::rem_alpha_half;
+    for kind in [EnsembleKind::Gaussian, EnsembleKind::Binary] {
+        let lambda = 0.05;
+        let a1 = DamTheory::new(kind.ensemble())
+            .unwrap()
+            .alpha_1(lambda)
+            .unwrap()
+            .0;
+        let (small, _) = rem_alpha_half(kind, 30, lambda, 0.5, 400, 3, 1.0).unwrap();
+        let (large, err) = rem_alpha_half(kind, 200, lambda, 0.5, 400, 3, 1.0).unwrap();
+        assert!(
+            (large - a1).abs() < (small - a1).abs(),
+            "{kind:?}: {small} {large} vs {a1}"
+        );
+        assert!(
+            (large - a1).abs() < 0.003 + 3.0 * err,
+            "{kind:?}: {large} ± {err} vs {a1}"
+        );
+    }
+}
+
+/// Fits: exact data a + b/N is recovered with χ² = 0; the χ² p-value at 2 degrees of freedom is
+/// e^{−χ²/2} exactly; z is (a − theory)/error; leave-one-out drops one N each.
+#[test]
+fn extrapolation_against_closed_forms() {
+    let pts: Vec<(usize, f64, f64)> = [20usize, 40, 80, 160]
+        .iter()
+        .map(|&n| (n, 0.25 - 1.5 / n as f64, 0.01))
+        .collect();
+    let f = extrapolate(&pts, FssForm::InvN, 0.25).unwrap();
+    assert!((f.a - 0.25).abs() < 1e-12 && (f.b + 1.5).abs() < 1e-10 && f.chi2 < 1e-20);
+    assert_eq!((f.dof, f.n_range), (2, (20, 160)));
+    // perturb: χ² known, p = e^{−χ²/2} for 2 dof
+    let mut q = pts.clone();
+    q[1].1 += 0.02;
+    let g = extrapolate(&q, FssForm::InvN, 0.25).unwrap();
+    assert!(g.chi2 > 1.0);
+    assert!((g.p_value - (-g.chi2 / 2.0).exp()).abs() < 1e-12, "{g:?}");
+    assert!((g.z - (g.a - 0.25) / g.a_err).abs() < 1e-12);
+    let loo = leave_one_out(&pts, FssForm::LogNOverN, 0.25);
+    assert_eq!(
+        loo.iter().map(|l| l.0).collect::<Vec<_>>(),
+        vec![20, 40, 80, 160]
+    );
+    assert!(loo.iter().all(|l| l.1.is_some_and(|e| e.dof == 1)));
+}
+
+/// Median and its order-statistic error on a known sample.
+#[test]
+fn median_error() {
+    let v: Vec<f64> = (0..101).map(|i| i as f64).collect();
+    let (m, e) = median_with_error(&v);
+    assert_eq!(m, 50.0);
+    // n/2 ± √n/2 = 50.5 ± 5.02: order statistics 45 and 56
+    assert!((e - 5.5).abs() < 1e-12, "{e}");
+}
