@@ -161,8 +161,11 @@ pub fn linear_fit(x: &[f64], y: &[f64], sigma: &[f64]) -> Option<LineFit> {
 }
 
 /// Where a decreasing curve p(x) crosses `level`, by linear interpolation between the first
-/// bracketing pair, with the error propagated from the two points' error bars through the
-/// local slope. Returns None if the curve does not cross.
+/// bracketing pair. Error: the two points' error bars propagated through the local slope, plus
+/// in quadrature the bracket's resolution (Δp·Δx)²/12 with Δp = p_i − p_{i+1}: when p falls by
+/// most of its range inside one grid step, the crossing is only known to lie somewhere in the
+/// bracket (uniform: Δx/√12), whatever the points' own errors; on a curve resolved over many
+/// grid steps (small Δp) the term is negligible. Returns None if the curve does not cross.
 pub fn crossing(x: &[f64], p: &[f64], p_err: &[f64], level: f64) -> Option<(f64, f64)> {
     for i in 0..x.len().saturating_sub(1) {
         if p[i] >= level && p[i + 1] < level {
@@ -172,7 +175,9 @@ pub fn crossing(x: &[f64], p: &[f64], p_err: &[f64], level: f64) -> Option<(f64,
             let dp = ((1.0 - t) * (1.0 - t) * p_err[i] * p_err[i]
                 + t * t * p_err[i + 1] * p_err[i + 1])
                 .sqrt();
-            return Some((xc, dp / slope.abs()));
+            let stat = dp / slope.abs();
+            let resolution = (p[i] - p[i + 1]) * (x[i + 1] - x[i]).abs() / 12f64.sqrt();
+            return Some((xc, stat.hypot(resolution)));
         }
     }
     None
@@ -253,7 +258,13 @@ mod tests {
         let (xc, err) =
             crossing(&[0.0, 1.0, 2.0], &[1.0, 0.8, 0.2], &[0.0, 0.1, 0.1], 0.5).unwrap();
         assert!((xc - 1.5).abs() < 1e-15);
-        assert!((err - (0.25f64 * 0.01 * 2.0).sqrt() / 0.6).abs() < 1e-12);
+        let stat = (0.25f64 * 0.01 * 2.0).sqrt() / 0.6;
+        let resolution = 0.6 / 12f64.sqrt();
+        assert!((err - stat.hypot(resolution)).abs() < 1e-12);
         assert!(crossing(&[0.0, 1.0], &[0.9, 0.8], &[0.1, 0.1], 0.5).is_none());
+        // a step inside one grid interval with exact points: uniform in the bracket, Δx/√12
+        let (xc, err) =
+            crossing(&[0.0, 0.02, 0.04], &[1.0, 1.0, 0.0], &[0.0, 0.0, 0.0], 0.5).unwrap();
+        assert!((xc - 0.03).abs() < 1e-15 && (err - 0.02 / 12f64.sqrt()).abs() < 1e-15);
     }
 }

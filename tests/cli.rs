@@ -1051,7 +1051,7 @@ fn crossing_fss_rows() {
     );
     assert!(kinds.iter().any(|k| k.starts_with("rem_w=0.77")), "{out}");
     for series in ["crossing", "rem_w=0.5"] {
-        for form in ["a+b/N", "a+b*lnN/N"] {
+        for form in ["a+b/N", "a+b*lnN/N", "a+b/sqrtN"] {
             let fit = rows
                 .iter()
                 .find(|r| r[5] == format!("fit_{series}") && r[6] == form)

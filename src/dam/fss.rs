@@ -236,17 +236,21 @@ pub enum FssForm {
     InvN,
     /// x = ln N / N.
     LogNOverN,
+    /// x = 1/√N: not derived (see the module docs); reported to show which power the data
+    /// prefer when the derived forms fail their χ² test.
+    InvSqrtN,
 }
 
 impl FssForm {
     /// Both forms.
-    pub const ALL: [FssForm; 2] = [FssForm::InvN, FssForm::LogNOverN];
+    pub const ALL: [FssForm; 3] = [FssForm::InvN, FssForm::LogNOverN, FssForm::InvSqrtN];
 
     /// The scaling variable x(N).
     pub fn x(self, n: f64) -> f64 {
         match self {
             FssForm::InvN => 1.0 / n,
             FssForm::LogNOverN => n.ln() / n,
+            FssForm::InvSqrtN => 1.0 / n.sqrt(),
         }
     }
 
@@ -255,6 +259,7 @@ impl FssForm {
         match self {
             FssForm::InvN => "a+b/N",
             FssForm::LogNOverN => "a+b*lnN/N",
+            FssForm::InvSqrtN => "a+b/sqrtN",
         }
     }
 }
