@@ -1075,3 +1075,44 @@ fn crossing_fss_rows() {
         assert!(get("rem_w=0.5") > get("crossing"), "N = {n}: {out}");
     }
 }
+
+/// `--fss-figure` draws PNG and SVG with --fss, and is refused without it.
+#[test]
+fn crossing_fss_figure() {
+    let dir = std::env::temp_dir().join(format!("engram-fss-fig-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let stem = dir.join("fss");
+    let base = [
+        "dam",
+        "crossing",
+        "--ensemble",
+        "binary",
+        "--n",
+        "12,16",
+        "--alpha",
+        "0.05:0.4:6",
+        "--lambda",
+        "0.5",
+        "--samples",
+        "32",
+        "--targets",
+        "at-most:8",
+        "--rem-samples",
+        "40",
+        "--fss-figure",
+        stem.to_str().unwrap(),
+    ];
+    let (code, _, err) = engram(&base);
+    assert_ne!(code, 0);
+    assert!(err.contains("--fss"), "{err}");
+    let mut args = base.to_vec();
+    args.push("--fss");
+    let (code, _, err) = engram(&args);
+    assert_eq!(code, 0, "{err}");
+    for ext in ["fss.png", "fss.svg", "fss_talk.png"] {
+        assert!(
+            std::fs::metadata(dir.join(ext)).unwrap().len() > 1000,
+            "{ext}"
+        );
+    }
+}

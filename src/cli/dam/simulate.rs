@@ -132,6 +132,10 @@ pub struct CrossingArgs {
     /// Draws of the finite-N REM per N (with --fss).
     #[arg(long, value_name = "R", default_value_t = 400)]
     pub rem_samples: usize,
+    /// With --fss: also draw α½(N) against N^(−1/2) with the fits and α₁ to STEM.png,
+    /// STEM_talk.png and STEM.svg.
+    #[arg(long, value_name = "STEM")]
+    pub fss_figure: Option<std::path::PathBuf>,
 }
 
 /// `engram dam crossing`: α_{1/2}(N) per N, and the 1/N → 0 extrapolation beside α₁(λ).
@@ -140,6 +144,9 @@ pub fn crossing(a: CrossingArgs, out: &mut dyn std::io::Write) -> anyhow::Result
         anyhow::bail!(
             "invalid lambda: dam crossing takes one λ and starts at x0 = xi^1 (no --cosine)"
         );
+    }
+    if a.fss_figure.is_some() && !a.fss {
+        anyhow::bail!("invalid --fss-figure: it draws the --fss analysis; give --fss too");
     }
     let kind = a.sim.ens.ensemble;
     let lambda = a.sim.lambda.values()[0];
@@ -218,6 +225,24 @@ pub fn crossing(a: CrossingArgs, out: &mut dyn std::io::Write) -> anyhow::Result
                 table.push(row);
             }
             series.push((name, pts));
+        }
+        if let Some(stem) = &a.fss_figure {
+            let fits: Vec<_> = FssForm::ALL
+                .iter()
+                .filter_map(|&f| extrapolate(&series[0].1, f, alpha_1))
+                .collect();
+            let labelled: Vec<engram::study::dam::CrossingSeries> = series
+                .iter()
+                .map(|(name, pts)| {
+                    let label = match name.as_str() {
+                        "crossing" => "simulated".to_string(),
+                        "rem_w=0.5" => "finite-N REM, w = 1/2".to_string(),
+                        _ => format!("finite-N REM, w = {:.3}", w_theta),
+                    };
+                    (label, pts.clone())
+                })
+                .collect();
+            engram::study::dam::fss_figure(&labelled, &fits, alpha_1).render(stem)?;
         }
         for (name, pts) in &series {
             for form in FssForm::ALL {
