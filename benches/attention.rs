@@ -85,16 +85,22 @@ fn kernel_params() -> SimParams {
     }
 }
 
-/// Useful GFLOP/s of the tile kernel on `tiles` workers: 64 targets × 10 steps on one store.
-fn kernel_gflops(tiles: usize) -> f64 {
-    let p = kernel_params();
+/// Store 0 of the kernel benchmark with its K targets' initial states.
+fn prepared_store(p: &SimParams) -> (Store, Vec<f64>) {
     let batch = Batch {
         targets: Targets::Count(K),
         ..Batch::default()
     };
-    let mut store = Store::new(&p, &batch).unwrap();
+    let mut store = Store::new(p, &batch).unwrap();
     let mut x0 = Vec::new();
-    prepare_store(&Gaussian, &p, &batch, 0, K, &mut store, &mut x0).unwrap();
+    prepare_store(&Gaussian, p, &batch, 0, K, &mut store, &mut x0).unwrap();
+    (store, x0)
+}
+
+/// Useful GFLOP/s of the tile kernel on `tiles` workers: 64 targets × 10 steps on one store.
+fn kernel_gflops(tiles: usize) -> f64 {
+    let p = kernel_params();
+    let (store, x0) = prepared_store(&p);
     let mut t: Vec<Tile> = (0..tiles).map(|_| Tile::new(N)).collect();
     let flops = (K * 10) as f64 * 4.0 * store.patterns() as f64 * N as f64;
     median(
@@ -203,13 +209,7 @@ fn ratios(_: &mut Criterion) {
 
 fn kernel(c: &mut Criterion) {
     let p = kernel_params();
-    let batch = Batch {
-        targets: Targets::Count(K),
-        ..Batch::default()
-    };
-    let mut store = Store::new(&p, &batch).unwrap();
-    let mut x0 = Vec::new();
-    prepare_store(&Gaussian, &p, &batch, 0, K, &mut store, &mut x0).unwrap();
+    let (store, x0) = prepared_store(&p);
     let mut tiles = [Tile::new(N)];
     let mut g = c.benchmark_group("attention_kernel");
     g.sample_size(10);

@@ -337,19 +337,8 @@ impl Batch {
         let per = self.bytes_per_store(p);
         let fit = (memory_limit / per).floor();
         if fit < 1.0 {
-            return Err(EngramError::InvalidParameter {
-            name: "alpha",
-            value: format!(
-                "{} at N = {}: P = {:.3e} patterns need {:.2} GiB per store ({} store), above the memory limit of {:.2} GiB (--memory-gib)",
-                p.alpha,
-                p.n,
-                p.patterns_f64(),
-                per / 1024f64.powi(3),
-                self.precision.name(),
-                memory_limit / 1024f64.powi(3)
-            ),
-            allowed: "alpha*N small enough for one pattern store to fit the memory limit",
-        });
+            let unit = format!("per store ({} store)", self.precision.name());
+            return Err(super::sim::store_too_large(p, per, &unit, memory_limit));
         }
         Ok(fit)
     }

@@ -783,20 +783,31 @@ pub fn samples_in_flight(p: &SimParams, memory_limit: f64, threads: usize) -> Re
     let per = p.bytes_per_sample();
     let fit = (memory_limit / per).floor();
     if fit < 1.0 {
-        return Err(EngramError::InvalidParameter {
-            name: "alpha",
-            value: format!(
-                "{} at N = {}: P = {:.3e} patterns need {:.2} GiB per sample, above the memory limit of {:.2} GiB (--memory-gib)",
-                p.alpha,
-                p.n,
-                p.patterns_f64(),
-                per / 1024f64.powi(3),
-                memory_limit / 1024f64.powi(3)
-            ),
-            allowed: "alpha*N small enough for one pattern store to fit the memory limit",
-        });
+        return Err(store_too_large(p, per, "per sample", memory_limit));
     }
     Ok((fit as usize).min(threads.max(1)))
+}
+
+/// The refusal of a point whose single pattern store (`per` bytes; `unit` says per what)
+/// exceeds `memory_limit` bytes, with the estimate.
+pub(crate) fn store_too_large(
+    p: &SimParams,
+    per: f64,
+    unit: &str,
+    memory_limit: f64,
+) -> EngramError {
+    EngramError::InvalidParameter {
+        name: "alpha",
+        value: format!(
+            "{} at N = {}: P = {:.3e} patterns need {:.2} GiB {unit}, above the memory limit of {:.2} GiB (--memory-gib)",
+            p.alpha,
+            p.n,
+            p.patterns_f64(),
+            per / 1024f64.powi(3),
+            memory_limit / 1024f64.powi(3)
+        ),
+        allowed: "alpha*N small enough for one pattern store to fit the memory limit",
+    }
 }
 
 /// Run `samples` samples of point `p` on the current rayon pool, at most `in_flight` at once;
