@@ -98,8 +98,8 @@ fn rem_crossing_approaches_alpha_1() {
             .alpha_1(lambda)
             .unwrap()
             .0;
-        let (small, _) = rem_alpha_half(kind, 30, lambda, 0.5, 400, 3, 1.0).unwrap();
-        let (large, err) = rem_alpha_half(kind, 200, lambda, 0.5, 400, 3, 1.0).unwrap();
+        let (small, _) = rem_alpha_half(kind, 30, lambda, 0.5, None, 400, 3, 1.0).unwrap();
+        let (large, err) = rem_alpha_half(kind, 200, lambda, 0.5, None, 400, 3, 1.0).unwrap();
         assert!(
             (large - a1).abs() < (small - a1).abs(),
             "{kind:?}: {small} {large} vs {a1}"
@@ -145,4 +145,63 @@ fn median_error() {
     assert_eq!(m, 50.0);
     // n/2 ± √n/2 = 50.5 ± 5.02: order statistics 45 and 56
     assert!((e - 5.5).abs() < 1e-12, "{e}");
+}
+
+/// Planted ξ¹ (‖ξ¹‖²/N = ρ): the law-based draw matches full patterns with ξ¹ rescaled to norm ρ
+/// (the simulator's `--target-norm`), medians within 3 combined sigma plus one grid step.
+#[test]
+fn planted_overlap_laws_match_full_patterns() {
+    use engram::dam::fss::RemDraw;
+    let (n, lambda, draws, rho) = (12, 0.6, 1500u64, 1.4);
+    for kind in [
+        EnsembleKind::Gaussian,
+        EnsembleKind::Spherical,
+        EnsembleKind::Binary,
+    ] {
+        let p_max = (2.5 * n as f64).exp();
+        let mut a: Vec<f64> = (0..draws)
+            .map(|s| {
+                RemDraw::new(kind, n, lambda, 0.5, Some(rho), sample_rng(9, s))
+                    .advance(p_max)
+                    .unwrap_or(f64::INFINITY)
+            })
+            .collect();
+        let ens = kind.sampler();
+        let mut b: Vec<f64> = (0..draws)
+            .map(|s| {
+                let mut rng = sample_rng(31 + s, 1_000_000);
+                let mut xi1 = vec![0f32; n];
+                let mut xi = vec![0f32; n];
+                ens.sample_pattern(&mut rng, &mut xi1);
+                let r2: f64 = xi1.iter().map(|&v| (v as f64).powi(2)).sum();
+                let sc = (rho * n as f64 / r2).sqrt();
+                let x1: Vec<f64> = xi1.iter().map(|&v| v as f64 * sc).collect();
+                let signal = lambda * rho * n as f64;
+                let (mut m, mut sum) = (f64::NEG_INFINITY, 0.0f64);
+                let mut p = 1.0f64;
+                while p < p_max {
+                    p += 1.0;
+                    ens.sample_pattern(&mut rng, &mut xi);
+                    let l = lambda * xi.iter().zip(&x1).map(|(&u, &v)| u as f64 * v).sum::<f64>();
+                    if l > m {
+                        sum = sum * (m - l).exp() + 1.0;
+                        m = l;
+                    } else {
+                        sum += (l - m).exp();
+                    }
+                    if m + sum.ln() >= signal {
+                        return (p - 0.5).ln() / n as f64;
+                    }
+                }
+                f64::INFINITY
+            })
+            .collect();
+        a.sort_by(|x, y| x.total_cmp(y));
+        b.sort_by(|x, y| x.total_cmp(y));
+        let (ma, ea) = median_with_error(&a);
+        let (mb, eb) = median_with_error(&b);
+        let step = 1.0 / ((ma * n as f64).exp() * n as f64);
+        let tol = 3.0 * (ea * ea + eb * eb).sqrt() + step;
+        assert!((ma - mb).abs() <= tol, "{kind:?}: {ma} vs {mb} (tol {tol})");
+    }
 }

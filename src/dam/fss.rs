@@ -47,6 +47,7 @@ pub struct RemDraw {
     rng: rand_chacha::ChaCha8Rng,
     signal: f64,
     norm: f64,
+    scale: f64,
     beta: Option<Beta<f64>>,
     binom: Option<Binomial>,
     m: f64,
@@ -57,13 +58,16 @@ pub struct RemDraw {
 }
 
 impl RemDraw {
-    /// Draw ξ¹'s norm from `rng`; weight threshold `w_c` (½: the theory's criterion).
-    /// Domain: N ≥ 2, λ > 0, 0 < w_c < 1.
+    /// Draw ξ¹'s norm from `rng`; weight threshold `w_c` (½: the theory's criterion). With
+    /// `target_norm = Some(ρ)`, ξ¹ is planted at ‖ξ¹‖²/N = ρ (as `--target-norm` does in the
+    /// simulator): the signal is λρN and every overlap scales by √(ρN/‖ξ¹‖²), the other patterns
+    /// unchanged. Domain: N ≥ 2, λ > 0, 0 < w_c < 1, ρ > 0.
     pub fn new(
         kind: EnsembleKind,
         n: usize,
         lambda: f64,
         w_c: f64,
+        target_norm: Option<f64>,
         mut rng: rand_chacha::ChaCha8Rng,
     ) -> Self {
         let nf = n as f64;
@@ -76,6 +80,11 @@ impl RemDraw {
                 .sum::<f64>(),
             _ => nf,
         };
+        // planting rescales ξ¹: u → u·√(ρN/R), R → ρN
+        let (r2, scale) = match target_norm {
+            Some(rho) => (rho * nf, (rho * nf / r2).sqrt()),
+            None => (r2, 1.0),
+        };
         RemDraw {
             kind,
             n,
@@ -84,6 +93,7 @@ impl RemDraw {
             // weight e^{λR}/(e^{λR} + e^{L}) > w_c  ⟺  L < λR − ln(w_c/(1 − w_c))
             signal: lambda * r2 - (w_c / (1.0 - w_c)).ln(),
             norm: r2.sqrt(),
+            scale,
             beta: Beta::new((nf - 1.0) / 2.0, (nf - 1.0) / 2.0).ok(),
             binom: Binomial::new(n as u64, 0.5).ok(),
             m: f64::NEG_INFINITY,
@@ -105,11 +115,11 @@ impl RemDraw {
                 }
                 EnsembleKind::Spherical => {
                     let b: f64 = self.beta.as_ref().expect("N >= 2").sample(&mut self.rng);
-                    nf * (2.0 * b - 1.0)
+                    self.scale * nf * (2.0 * b - 1.0)
                 }
                 EnsembleKind::Binary => {
                     let k = self.binom.as_ref().expect("valid").sample(&mut self.rng) as f64;
-                    nf - 2.0 * k
+                    self.scale * (nf - 2.0 * k)
                 }
             };
             let l = self.lambda * u;
@@ -139,26 +149,31 @@ pub fn rem_critical_load(
     p_max: f64,
     rng: &mut rand_chacha::ChaCha8Rng,
 ) -> Option<f64> {
-    RemDraw::new(kind, n, lambda, w_c, rng.clone()).advance(p_max)
+    RemDraw::new(kind, n, lambda, w_c, None, rng.clone()).advance(p_max)
 }
 
 /// The finite-N REM crossing: the median of α* over `samples` draws (stream (seed, s) for draw
 /// s) with its one-sigma error from the order statistics n/2 ± √n/2. All draws advance
 /// together under a P cap raised by ×1.25 per round, and stop once the upper order statistic has
 /// failed, so no draw runs far beyond the median. Draws still retrieving at e^{α_max N} patterns
-/// count as α* = ∞; an error if the median itself is not reached. `w_c`: the weight threshold
-/// of [`RemDraw::new`].
+/// count as α* = ∞; an error if the median itself is not reached. `w_c` (weight threshold) and
+/// `target_norm` (planted ρ): as in [`RemDraw::new`].
+#[allow(clippy::too_many_arguments)]
 pub fn rem_alpha_half(
     kind: EnsembleKind,
     n: usize,
     lambda: f64,
     w_c: f64,
+    target_norm: Option<f64>,
     samples: usize,
     seed: u64,
     alpha_max: f64,
 ) -> Result<(f64, f64)> {
     positive("lambda", lambda)?;
     positive("alpha_max", alpha_max)?;
+    if let Some(rho) = target_norm {
+        positive("target-norm", rho)?;
+    }
     if !(w_c > 0.0 && w_c < 1.0) {
         return Err(EngramError::InvalidParameter {
             name: "w_c",
@@ -175,7 +190,16 @@ pub fn rem_alpha_half(
     }
     let p_max = (alpha_max * n as f64).exp();
     let mut draws: Vec<RemDraw> = (0..samples)
-        .map(|s| RemDraw::new(kind, n, lambda, w_c, sample_rng(seed, s as u64)))
+        .map(|s| {
+            RemDraw::new(
+                kind,
+                n,
+                lambda,
+                w_c,
+                target_norm,
+                sample_rng(seed, s as u64),
+            )
+        })
         .collect();
     let need =
         ((samples as f64 / 2.0 + (samples as f64).sqrt() / 2.0).ceil() as usize + 1).min(samples);

@@ -125,7 +125,7 @@ pub struct CrossingArgs {
     #[arg(long, value_name = "FILE")]
     pub curve_out: Option<std::path::PathBuf>,
     /// Finite-size analysis: add the finite-N REM crossings per N (weight thresholds ½ and
-    /// w_θ = 1 − √(threshold/ρ₁)), and fits a + b/N and a + b·lnN/N of every crossing series with
+    /// w_θ = 1 − √(threshold/ρ), ρ = ρ₁ or the planted --target-norm), and fits a + b/N and a + b·lnN/N of every crossing series with
     /// χ², p-value, z against α₁ and leave-one-N-out refits.
     #[arg(long)]
     pub fss: bool,
@@ -156,7 +156,14 @@ pub fn crossing(a: CrossingArgs, out: &mut dyn std::io::Write) -> anyhow::Result
         write_csv(&mut buf, &HEADER, rows)?;
         engram::io::write_atomic(path, &buf)?;
     }
-    let (alpha_1, _) = DamTheory::new(kind.ensemble())?.alpha_1(lambda)?;
+    // planted targets (channel (a) of α_c): the theory is α_f(λ; ρ), α₁ evaluated at norm ρ
+    let planted = a.sim.batch.target_norm;
+    let rho = planted.unwrap_or(kind.ensemble().rho1());
+    let theory = DamTheory::new(kind.ensemble())?;
+    let (alpha_1, _) = match planted {
+        None => theory.alpha_1(lambda)?,
+        Some(r) => theory.failure_load(lambda, r)?,
+    };
     let mut crossings = Vec::new();
     let mut table = Vec::new();
     for &n in a.sim.n.values() {
@@ -197,7 +204,7 @@ pub fn crossing(a: CrossingArgs, out: &mut dyn std::io::Write) -> anyhow::Result
     }
     if a.fss {
         use engram::dam::fss::{extrapolate, leave_one_out, rem_alpha_half, FssForm};
-        let w_theta = 1.0 - (a.sim.threshold / kind.ensemble().rho1()).sqrt();
+        let w_theta = 1.0 - (a.sim.threshold / rho).sqrt();
         if !(w_theta > 0.0 && w_theta < 1.0) {
             anyhow::bail!("invalid threshold {}: the matched weight 1 - sqrt(threshold/rho1) must lie in (0, 1)", a.sim.threshold);
         }
@@ -210,8 +217,16 @@ pub fn crossing(a: CrossingArgs, out: &mut dyn std::io::Write) -> anyhow::Result
             let mut pts = Vec::new();
             for &n in a.sim.n.values() {
                 let n = n as usize;
-                let (m, e) =
-                    rem_alpha_half(kind, n, lambda, w, a.rem_samples, a.sim.seed, alpha_max)?;
+                let (m, e) = rem_alpha_half(
+                    kind,
+                    n,
+                    lambda,
+                    w,
+                    planted,
+                    a.rem_samples,
+                    a.sim.seed,
+                    alpha_max,
+                )?;
                 pts.push((n, m, e));
                 let mut row = vec![
                     n.to_string(),
