@@ -106,19 +106,7 @@ pub struct Proportion {
 /// one-sigma interval, comparable with standard errors).
 /// Domain: n ≥ 1, k ≤ n, z > 0.
 pub fn wilson(k: usize, n: usize, z: f64) -> Proportion {
-    let nf = n as f64;
-    let p = k as f64 / nf;
-    let z2 = z * z;
-    let denom = 1.0 + z2 / nf;
-    let center = (p + z2 / (2.0 * nf)) / denom;
-    let half = z * (p * (1.0 - p) / nf + z2 / (4.0 * nf * nf)).sqrt() / denom;
-    let (lo, hi) = ((center - half).max(0.0), (center + half).min(1.0));
-    Proportion {
-        p,
-        lo,
-        hi,
-        err: 0.5 * (hi - lo),
-    }
+    wilson_effective(k as f64 / n as f64, n as f64, z)
 }
 
 /// Weighted least-squares line y = a + b x with standard errors of a and b.

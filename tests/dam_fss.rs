@@ -5,13 +5,15 @@ use engram::dam::fss::{extrapolate, leave_one_out, median_with_error, rem_critic
 use engram::dam::DamTheory;
 use engram::ensembles::{sample_rng, EnsembleKind};
 
-/// The same criterion evaluated with full patterns: ξ¹ and then ξ², ξ³, … drawn by the
-/// simulator's samplers, overlaps by dot products.
+/// The same criterion evaluated with full patterns: ξ¹ (rescaled to ‖ξ¹‖²/N = ρ if planted) and
+/// then ξ², ξ³, … drawn by the simulator's samplers, overlaps by dot products.
+#[allow(clippy::too_many_arguments)]
 fn direct_critical_load(
     kind: EnsembleKind,
     n: usize,
     lambda: f64,
     w_c: f64,
+    planted: Option<f64>,
     p_max: f64,
     seed: u64,
 ) -> f64 {
@@ -21,18 +23,18 @@ fn direct_critical_load(
     let mut xi = vec![0f32; n];
     ens.sample_pattern(&mut rng, &mut xi1);
     let r2: f64 = xi1.iter().map(|&v| (v as f64).powi(2)).sum();
+    let (r2, sc) = match planted {
+        Some(rho) => (rho * n as f64, (rho * n as f64 / r2).sqrt()),
+        None => (r2, 1.0),
+    };
+    let x1: Vec<f64> = xi1.iter().map(|&v| v as f64 * sc).collect();
     let signal = lambda * r2 - (w_c / (1.0 - w_c)).ln();
     let (mut m, mut s) = (f64::NEG_INFINITY, 0.0f64);
     let mut p = 1.0;
     while p < p_max {
         p += 1.0;
         ens.sample_pattern(&mut rng, &mut xi);
-        let u: f64 = xi
-            .iter()
-            .zip(&xi1)
-            .map(|(&a, &b)| a as f64 * b as f64)
-            .sum();
-        let l = lambda * u;
+        let l = lambda * xi.iter().zip(&x1).map(|(&a, &b)| a as f64 * b).sum::<f64>();
         if l > m {
             s = s * (m - l).exp() + 1.0;
             m = l;
@@ -44,6 +46,18 @@ fn direct_critical_load(
         }
     }
     f64::INFINITY
+}
+
+/// Sorted medians with errors of two samples agree within 3 combined sigma plus one grid step of
+/// α* = ln(P − ½)/N.
+fn assert_same_median(mut a: Vec<f64>, mut b: Vec<f64>, n: usize, what: &str) {
+    a.sort_by(|x, y| x.total_cmp(y));
+    b.sort_by(|x, y| x.total_cmp(y));
+    let (ma, ea) = median_with_error(&a);
+    let (mb, eb) = median_with_error(&b);
+    let step = 1.0 / ((ma * n as f64).exp() * n as f64);
+    let tol = 3.0 * (ea * ea + eb * eb).sqrt() + step;
+    assert!((ma - mb).abs() <= tol, "{what}: {ma} vs {mb} (tol {tol})");
 }
 
 /// The overlap laws (χ² norm and scaled normal; Beta cosine; shifted binomial) give the same
@@ -58,30 +72,19 @@ fn overlap_laws_match_full_patterns() {
     ] {
         for w_c in [0.5, 0.78] {
             let p_max = (2.0 * n as f64).exp();
-            let mut a: Vec<f64> = (0..draws)
+            let a: Vec<f64> = (0..draws)
                 .map(|s| {
-                    let mut rng = sample_rng(5, s);
-                    rem_critical_load(kind, n, lambda, w_c, p_max, &mut rng)
+                    rem_critical_load(kind, n, lambda, w_c, p_max, sample_rng(5, s))
                         .unwrap_or(f64::INFINITY)
                 })
                 .collect();
-            let mut b: Vec<f64> = (0..draws)
-                .map(|s| direct_critical_load(kind, n, lambda, w_c, p_max, 77 + s))
+            let b: Vec<f64> = (0..draws)
+                .map(|s| direct_critical_load(kind, n, lambda, w_c, None, p_max, 77 + s))
                 .collect();
-            a.sort_by(|x, y| x.total_cmp(y));
-            b.sort_by(|x, y| x.total_cmp(y));
-            let (ma, ea) = median_with_error(&a);
-            let (mb, eb) = median_with_error(&b);
-            // α* is discrete (ln(P − ½)/N): allow one grid step besides the statistical error
-            let step = 1.0 / ((ma * n as f64).exp() * n as f64);
-            let tol = 3.0 * (ea * ea + eb * eb).sqrt() + step;
-            assert!(
-                (ma - mb).abs() <= tol,
-                "{kind:?} w_c {w_c}: {ma} vs {mb} (tol {tol})"
-            );
-            // and the means of the finite part (another moment of the same law)
+            // another moment of the same law: the mean of the finite part
             let mean = |v: &[f64]| v.iter().filter(|x| x.is_finite()).sum::<f64>() / v.len() as f64;
             assert!((mean(&a) - mean(&b)).abs() < 0.05 * mean(&a), "{kind:?}");
+            assert_same_median(a, b, n, &format!("{kind:?} w_c {w_c}"));
         }
     }
 }
@@ -159,49 +162,16 @@ fn planted_overlap_laws_match_full_patterns() {
         EnsembleKind::Binary,
     ] {
         let p_max = (2.5 * n as f64).exp();
-        let mut a: Vec<f64> = (0..draws)
+        let a: Vec<f64> = (0..draws)
             .map(|s| {
                 RemDraw::new(kind, n, lambda, 0.5, Some(rho), sample_rng(9, s))
                     .advance(p_max)
                     .unwrap_or(f64::INFINITY)
             })
             .collect();
-        let ens = kind.sampler();
-        let mut b: Vec<f64> = (0..draws)
-            .map(|s| {
-                let mut rng = sample_rng(31 + s, 1_000_000);
-                let mut xi1 = vec![0f32; n];
-                let mut xi = vec![0f32; n];
-                ens.sample_pattern(&mut rng, &mut xi1);
-                let r2: f64 = xi1.iter().map(|&v| (v as f64).powi(2)).sum();
-                let sc = (rho * n as f64 / r2).sqrt();
-                let x1: Vec<f64> = xi1.iter().map(|&v| v as f64 * sc).collect();
-                let signal = lambda * rho * n as f64;
-                let (mut m, mut sum) = (f64::NEG_INFINITY, 0.0f64);
-                let mut p = 1.0f64;
-                while p < p_max {
-                    p += 1.0;
-                    ens.sample_pattern(&mut rng, &mut xi);
-                    let l = lambda * xi.iter().zip(&x1).map(|(&u, &v)| u as f64 * v).sum::<f64>();
-                    if l > m {
-                        sum = sum * (m - l).exp() + 1.0;
-                        m = l;
-                    } else {
-                        sum += (l - m).exp();
-                    }
-                    if m + sum.ln() >= signal {
-                        return (p - 0.5).ln() / n as f64;
-                    }
-                }
-                f64::INFINITY
-            })
+        let b: Vec<f64> = (0..draws)
+            .map(|s| direct_critical_load(kind, n, lambda, 0.5, Some(rho), p_max, 31 + s))
             .collect();
-        a.sort_by(|x, y| x.total_cmp(y));
-        b.sort_by(|x, y| x.total_cmp(y));
-        let (ma, ea) = median_with_error(&a);
-        let (mb, eb) = median_with_error(&b);
-        let step = 1.0 / ((ma * n as f64).exp() * n as f64);
-        let tol = 3.0 * (ea * ea + eb * eb).sqrt() + step;
-        assert!((ma - mb).abs() <= tol, "{kind:?}: {ma} vs {mb} (tol {tol})");
+        assert_same_median(a, b, n, &format!("{kind:?} planted"));
     }
 }

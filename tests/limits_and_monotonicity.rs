@@ -176,3 +176,47 @@ fn scaled_regime_limit() {
         .unwrap();
     assert!((sp.alpha_1_n.unwrap() - 1.3).abs() < 1e-5);
 }
+
+/// α_f(λ; ρ) (the theory column of planted targets) against bisection in α on its definition
+/// λρ = φ(α, λ, ρ), for norms below and above ρ₁; and the gaussian uncondensed closed form
+/// α_f = λρ − λ²ρ/2 (Λ_ρ(λ) = λ²ρ/2) where Λ_ρ'(λ) = λρ < ρ, i.e. λ < 1.
+#[test]
+fn failure_load_against_definition() {
+    let mut checked = 0;
+    for kind in EnsembleKind::ALL {
+        let e = kind.ensemble();
+        let th = DamTheory::new(e).unwrap();
+        for &rho in &[0.5, 0.8, 1.25, 2.0] {
+            for &l in &[0.1, 0.3, 0.9, 3.0] {
+                let Ok((af, _)) = th.failure_load(l, rho) else {
+                    continue; // outside the ensemble's domain of norms
+                };
+                let f = |a: f64| l * rho - phi(e, RemPoint::new(a, l, rho).unwrap()).unwrap().0;
+                let (mut lo, mut hi) = (1e-12, 40.0);
+                assert!(f(lo) > 0.0 && f(hi) < 0.0, "{kind} rho={rho} lambda={l}");
+                for _ in 0..200 {
+                    let mid = 0.5 * (lo + hi);
+                    if f(mid) > 0.0 {
+                        lo = mid
+                    } else {
+                        hi = mid
+                    }
+                }
+                let reference = 0.5 * (lo + hi);
+                assert!(
+                    (af - reference).abs() < 1e-9 * reference.max(1e-3),
+                    "{kind} rho={rho} lambda={l}: {af} vs {reference}"
+                );
+                if kind == EnsembleKind::Gaussian && l < 1.0 {
+                    assert!(
+                        (af - (l * rho - l * l * rho / 2.0)).abs() < 1e-12,
+                        "{rho} {l}"
+                    );
+                }
+                checked += 1;
+            }
+        }
+    }
+    // gaussian and spherical cover every (ρ, λ); binary those its norms allow
+    assert!(checked >= 32, "{checked}");
+}

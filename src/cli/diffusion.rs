@@ -1,4 +1,4 @@
-//! `engram diffusion ...`: diffusion models on a finite pattern set (SPEC §9).
+//! `engram diffusion ...`: diffusion models on a finite pattern set (Ambrogioni, Entropy 2024, arXiv:2309.17290).
 
 use clap::Subcommand;
 
@@ -7,14 +7,14 @@ use engram::sweep::ParamList;
 
 use super::common::{fmt, write_csv};
 
-/// `engram diffusion ...`: diffusion models on a finite pattern set (SPEC §9 [AMB]).
+/// `engram diffusion ...`: diffusion models on a finite pattern set (Ambrogioni, Entropy 2024, arXiv:2309.17290).
 #[derive(Debug, Subcommand)]
 pub enum DiffusionCommand {
     /// Reverse VE SDE with the exact score (σ = 1, s² = t) on spherical pattern sets of
     /// P = round(e^{αN}) patterns: fraction of trajectories ending on a training pattern
     /// (Δ < 0.01) and the median s² at which one pattern first takes half the posterior weight,
     /// beside 1/λ_max(C) (symmetry breaking, β λ_max = 1) and the REM basin prediction of the
-    /// condensation s² (TENTATIVE, SPEC §9: largest s² with λ > φ(α, λ, 1 + s²), λ = 1/s²).
+    /// condensation s² (TENTATIVE: largest s² with λ > φ(α, λ, 1 + s²), λ = 1/s²).
     ///
     /// Columns: n,alpha,patterns,samples,p_memorised,p_memorised_err,s2_condensed_median,s2_symmetry_breaking,s2_rem_tentative
     Reverse {

@@ -1,4 +1,4 @@
-//! `engram hopfield-classic ...`: binary F-networks (SPEC §9).
+//! `engram hopfield-classic ...`: binary F-networks (Krotov–Hopfield, ICLR 2021, arXiv:2008.06996, model A).
 
 use clap::Subcommand;
 
@@ -8,7 +8,7 @@ use engram::sweep::ParamList;
 
 use super::common::{fmt, write_csv};
 
-/// `engram hopfield-classic ...`: binary networks with F-interactions (SPEC §9, model A).
+/// `engram hopfield-classic ...`: binary networks with F-interactions (Krotov–Hopfield, ICLR 2021, arXiv:2008.06996, model A).
 #[derive(Debug, Subcommand)]
 pub enum HopfieldCommand {
     /// Zero-temperature replica-symmetric theory of the Hopfield network (F = x²): retrieval

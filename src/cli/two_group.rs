@@ -1,10 +1,10 @@
-//! `engram kh ...`: the Krotov–Hopfield two-group network (SPEC §9).
+//! `engram kh ...`: the two-group network of Krotov–Hopfield, ICLR 2021, arXiv:2008.06996.
 
 use clap::Subcommand;
 
 use super::common::{fmt, write_csv};
 
-/// `engram kh ...`: the Krotov–Hopfield two-group network (SPEC §9).
+/// `engram kh ...`: the two-group network of Krotov–Hopfield, ICLR 2021, arXiv:2008.06996.
 #[derive(Debug, Subcommand)]
 pub enum KhCommand {
     /// Relax the full two-group network (RK4) from a noisy memory and, beside it, the effective

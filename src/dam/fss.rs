@@ -147,9 +147,9 @@ pub fn rem_critical_load(
     lambda: f64,
     w_c: f64,
     p_max: f64,
-    rng: &mut rand_chacha::ChaCha8Rng,
+    rng: rand_chacha::ChaCha8Rng,
 ) -> Option<f64> {
-    RemDraw::new(kind, n, lambda, w_c, None, rng.clone()).advance(p_max)
+    RemDraw::new(kind, n, lambda, w_c, None, rng).advance(p_max)
 }
 
 /// The finite-N REM crossing: the median of α* over `samples` draws (stream (seed, s) for draw

@@ -4,7 +4,7 @@
 //!   through the generic ensemble path;
 //! - [`closed_form`]: the gaussian and spherical closed forms of SPEC §2–§7, which the tests use
 //!   as independent references for the generic path;
-//! - [`sim`]: the Monte-Carlo simulator, one retrieval target per pattern store (SPEC §10);
+//! - [`sim`]: the Monte-Carlo simulator, one retrieval target per pattern store (README, Simulator);
 //! - [`batch`]: K targets per store (attention-shaped), f16/i8 stores, planted target norms,
 //!   cluster-robust summaries; [`kernel`]: its tile kernels;
 //! - [`sim_table`]: the CSV row of a simulated point with the theory beside it.

@@ -1,5 +1,5 @@
 //! Tidy table of DAM simulation results: one row per point, the measurements of
-//! [`super::sim::SimSummary`] with the theory beside them (SPEC §11 `dam simulate` columns),
+//! [`super::sim::SimSummary`] with the theory beside them (the `dam simulate` columns of the README),
 //! then the batch layout: stores, targets per store, design effect of p_retrieved, planted
 //! norm (empty: as drawn), store format and stream mode.
 

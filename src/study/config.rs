@@ -68,19 +68,19 @@ macro_rules! model_sections {
 }
 
 model_sections! {
-    /// `[phase_diagram]`: theory phase diagram of dense associative memories (SPEC §5).
+    /// `[phase_diagram]`: theory phase diagram of dense associative memories (Lucibello–Mézard, PRL 132, 077301 (2024), arXiv:2304.14964).
     PhaseDiagram(PhaseDiagramSection) = "phase_diagram",
-    /// `[dam_simulation]`: DAM simulation sweep with theory overlaid (SPEC §3, §6, §10).
+    /// `[dam_simulation]`: DAM simulation sweep with theory overlaid (Lucibello–Mézard, PRL 132, 077301 (2024), arXiv:2304.14964).
     DamSimulation(DamSimulationSection) = "dam_simulation",
-    /// `[idp_noise]`: IDP fixed points and thresholds vs noise, with simulation (SPEC §8).
+    /// `[idp_noise]`: IDP fixed points and thresholds vs noise, with simulation (Betteti et al., Sci. Adv. 11, eadu6991 (2025), arXiv:2411.05849).
     IdpNoise(IdpNoiseSection) = "idp_noise",
-    /// `[idp_sequence]`: sequential-map phase diagram and two-timescale simulations (SPEC §8).
+    /// `[idp_sequence]`: sequential-map phase diagram and two-timescale simulations (Betteti, Baggio, Zampieri, arXiv:2603.03201).
     IdpSequence(IdpSequenceSection) = "idp_sequence",
-    /// `[hopfield_classic]`: binary F-networks, overlap vs load against the RS theory (SPEC §9).
+    /// `[hopfield_classic]`: binary F-networks, overlap vs load against the RS theory (Amit–Gutfreund–Sompolinsky; model A of Krotov–Hopfield 2021).
     HopfieldClassic(HopfieldSection) = "hopfield_classic",
-    /// `[diffusion]`: reverse diffusion on finite pattern sets vs the REM (SPEC §9).
+    /// `[diffusion]`: reverse diffusion on finite pattern sets vs the REM (Ambrogioni, Entropy 2024, arXiv:2309.17290).
     Diffusion(DiffusionSection) = "diffusion",
-    /// `[two_group]`: the Krotov–Hopfield network vs its effective model as τ_h → 0 (SPEC §9).
+    /// `[two_group]`: the Krotov–Hopfield network vs its effective model as τ_h → 0 (Krotov–Hopfield, ICLR 2021, arXiv:2008.06996).
     TwoGroup(TwoGroupSection) = "two_group",
 }
 

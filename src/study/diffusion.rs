@@ -1,4 +1,4 @@
-//! `[diffusion]` study (SPEC §9): reverse diffusion on finite pattern sets against the REM;
+//! `[diffusion]` study (Ambrogioni, Entropy 2024, arXiv:2309.17290): reverse diffusion on finite pattern sets against the REM;
 //! simulation points (resumable, shardable), theory curves, figures from the CSV files.
 
 use std::path::{Path, PathBuf};

@@ -1,4 +1,4 @@
-//! `[hopfield_classic]` study (SPEC §9): binary F-networks, overlap vs load against the RS
+//! `[hopfield_classic]` study (Krotov–Hopfield, ICLR 2021, arXiv:2008.06996, model A): binary F-networks, overlap vs load against the RS
 //! theory; simulation points (resumable, shardable), theory curves, figures from the CSV files.
 
 use std::path::{Path, PathBuf};

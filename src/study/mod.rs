@@ -10,12 +10,12 @@
 //!
 //! | config section | model | file |
 //! |---|---|---|
-//! | `[phase_diagram]` | DAM theory (SPEC §5) | [`phase_diagram`] |
-//! | `[dam_simulation]` | DAM simulation vs theory (SPEC §3, §6, §10) | [`dam`] |
-//! | `[idp_noise]`, `[idp_sequence]` | IDP network (SPEC §8) | [`idp`] |
-//! | `[hopfield_classic]` | binary F-networks (SPEC §9) | [`hopfield`] |
-//! | `[diffusion]` | diffusion on finite pattern sets (SPEC §9) | [`diffusion`] |
-//! | `[two_group]` | Krotov–Hopfield two-group network (SPEC §9) | [`two_group`] |
+//! | `[phase_diagram]` | DAM theory (Lucibello–Mézard 2024) | [`phase_diagram`] |
+//! | `[dam_simulation]` | DAM simulation vs theory (Lucibello–Mézard 2024) | [`dam`] |
+//! | `[idp_noise]`, `[idp_sequence]` | IDP network (Betteti et al. 2025, 2026) | [`idp`] |
+//! | `[hopfield_classic]` | binary F-networks (Krotov–Hopfield 2021, model A) | [`hopfield`] |
+//! | `[diffusion]` | diffusion on finite pattern sets (Ambrogioni 2024) | [`diffusion`] |
+//! | `[two_group]` | Krotov–Hopfield two-group network (2021) | [`two_group`] |
 //!
 //! Adding a study kind: one new file here with its section type and `impl Study`, and one
 //! line in the `model_sections!` list of [`config`].

@@ -1,4 +1,4 @@
-//! `[two_group]` study (SPEC §9): the Krotov–Hopfield two-group network against its effective
+//! `[two_group]` study (Krotov–Hopfield, ICLR 2021, arXiv:2008.06996): the two-group network against its effective
 //! model as τ_h → 0; points (resumable, shardable), figures from the CSV files.
 
 use std::path::{Path, PathBuf};

@@ -1,4 +1,4 @@
-//! `engram dam ...`: theory of dense associative memories (SPEC §1–§7); the simulator commands
+//! `engram dam ...`: theory of dense associative memories (Lucibello–Mézard, PRL 132, 077301 (2024), arXiv:2304.14964); the simulator commands
 //! live in [`simulate`].
 
 mod simulate;

@@ -39,7 +39,7 @@ pub struct SimulateArgs {
     /// Retrieved iff Δ₀ = ‖x* − ξ¹‖²/N < threshold.
     #[arg(long, default_value_t = 0.05, allow_hyphen_values = true)]
     pub threshold: f64,
-    /// Start at cosine C with ξ¹ (basins, SPEC §6) instead of x₀ = ξ¹ (list or range, in [-1, 1]).
+    /// Start at cosine C with ξ¹ (basins) instead of x₀ = ξ¹ (list or range, in [-1, 1]).
     #[arg(long, value_name = "C", allow_hyphen_values = true)]
     pub cosine: Option<ParamList>,
     /// Squared norm per component of the cosine start, r = ‖x₀‖²/N (default ρ₁).
