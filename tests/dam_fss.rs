@@ -175,3 +175,23 @@ fn planted_overlap_laws_match_full_patterns() {
         assert_same_median(a, b, n, &format!("{kind:?} planted"));
     }
 }
+
+/// The failing norm ρ_f(α) solves α_f(λ; ρ_f) = α, equals the gaussian closed form
+/// ρ_f = α/(λ − λ²/2) (uncondensed, λ < 1), and is absent at α ≥ α₁ (the typical pattern fails).
+#[test]
+fn failure_norm_against_closed_form() {
+    use engram::ensembles::Gaussian;
+    let th = DamTheory::new(&Gaussian).unwrap();
+    for (lambda, alpha) in [(0.1, 0.05), (0.3, 0.15), (0.3, 0.2), (0.5, 0.3)] {
+        let rho = th.failure_norm(lambda, alpha).unwrap().unwrap();
+        let closed = alpha / (lambda - lambda * lambda / 2.0);
+        assert!(
+            (rho - closed).abs() < 1e-9 * closed,
+            "{lambda} {alpha}: {rho} vs {closed}"
+        );
+        let (af, _) = th.failure_load(lambda, rho).unwrap();
+        assert!((af - alpha).abs() < 1e-10);
+    }
+    assert_eq!(th.failure_norm(0.3, 0.26).unwrap(), None);
+    assert!(th.failure_norm(0.3, -1.0).is_err());
+}

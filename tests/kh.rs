@@ -683,3 +683,83 @@ fn relax_compare_model_b_retrieves() {
     );
     assert!(rec.iter().all(|r| r.distance < 1e-3));
 }
+
+/// The collapse noise of Biroli et al. (2024), s_C² = 1/(e^{2α} − 1), equals the REM basin
+/// route (a scan and bisection on the numerical spherical free energy φ, an independent
+/// computation) to 1e-6 relative, and its α → 0 limit 1/(2α).
+#[test]
+fn collapse_closed_form_equals_rem_basin() {
+    use engram::diffusion::{s2_collapse, s2_condensation_rem};
+    for alpha in [0.05, 0.1, 0.2, 0.3, 0.5, 0.8] {
+        let c = s2_collapse(alpha).unwrap();
+        let r = s2_condensation_rem(alpha).unwrap().unwrap();
+        assert!((c - r).abs() < 1e-6 * c, "alpha {alpha}: {c} vs REM {r}");
+    }
+    let a = 1e-6;
+    assert!((s2_collapse(a).unwrap() * 2.0 * a - 1.0).abs() < 1e-5);
+    assert!(s2_collapse(0.0).is_err() && s2_collapse(f64::NAN).is_err());
+}
+
+/// The forward draw's log-odds ln((1 − w₁)/w₁) equal the posterior weight of ξ¹ computed by
+/// the diffusion model itself (PatternSet::weights at x = ξ¹ + s z), for several s.
+#[test]
+fn forward_draw_matches_the_posterior_weight() {
+    use engram::diffusion::ForwardDraw;
+    use rand_distr::{Distribution, StandardNormal};
+    let set = spherical_patterns(16, 40, 5, 0).unwrap();
+    let mut r = rng(9);
+    let z: Vec<f64> = (0..16).map(|_| StandardNormal.sample(&mut r)).collect();
+    let mut d = ForwardDraw::from_vectors(&set, &z).unwrap();
+    for s2 in [0.3, 1.0, 2.0, 5.0] {
+        let x: Vec<f64> = set.xi[..16]
+            .iter()
+            .zip(&z)
+            .map(|(a, b)| a + f64::sqrt(s2) * b)
+            .collect();
+        let w = set.weights(&x, s2);
+        // ln of (sum of the other weights)/w₁, without the cancellation of 1 − w₁
+        let want = (w[1..].iter().sum::<f64>() / w[0]).ln();
+        let lo = d.log_odds_against(s2);
+        assert!(
+            (want - lo).abs() < 1e-9 * want.abs().max(1.0),
+            "s2 {s2}: {want} vs {lo}"
+        );
+    }
+}
+
+/// The O(P) projection sampler against full spherical vectors: the median collapse noise of
+/// 400 draws from each agrees within 3.5 combined standard errors (N = 12, P = 30).
+#[test]
+fn forward_sampler_against_full_vectors() {
+    use engram::dam::fss::median_with_error;
+    use engram::diffusion::ForwardDraw;
+    use rand_distr::{Distribution, StandardNormal};
+    let (n, p, draws) = (12usize, 30usize, 400u64);
+    let mut reduced: Vec<f64> = (0..draws)
+        .map(|d| {
+            ForwardDraw::new(n, p, &mut engram::ensembles::sample_rng(3, d))
+                .unwrap()
+                .collapse_s2()
+                .unwrap()
+        })
+        .collect();
+    let mut full: Vec<f64> = (0..draws)
+        .map(|d| {
+            let set = spherical_patterns(n, p, 11, d).unwrap();
+            let mut r = engram::ensembles::sample_rng(13, d);
+            let z: Vec<f64> = (0..n).map(|_| StandardNormal.sample(&mut r)).collect();
+            ForwardDraw::from_vectors(&set, &z)
+                .unwrap()
+                .collapse_s2()
+                .unwrap()
+        })
+        .collect();
+    reduced.sort_by(f64::total_cmp);
+    full.sort_by(f64::total_cmp);
+    let (a, ea) = median_with_error(&reduced);
+    let (b, eb) = median_with_error(&full);
+    assert!(
+        (a - b).abs() < 3.5 * (ea * ea + eb * eb).sqrt(),
+        "reduced {a} ± {ea} vs full {b} ± {eb}"
+    );
+}

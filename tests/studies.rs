@@ -444,3 +444,112 @@ fn two_group_config() {
     }
     check_figure(&dir, "distance_vs_tau_h");
 }
+
+/// The validation atlas in quick mode (under a minute): its three CSVs and figures; every
+/// summary row's theory column against closed forms computed here (gaussian α₁ = λ − λ²/2,
+/// α_f = ρ(λ − λ²/2), s_C² = 1/(e^{2α} − 1)), z = (simulation − theory)/error; two shards
+/// merged reproduce the summary byte for byte.
+#[test]
+fn validation_config() {
+    let t0 = std::time::Instant::now();
+    let out = tmpdir("validation");
+    let dir = run_quick("validation", &out, &[]);
+    assert!(t0.elapsed().as_secs() < 60, "{:?}", t0.elapsed());
+    let (h, rows) = csv(&dir.join("summary.csv"));
+    has_columns(
+        &h,
+        &[
+            "quantity",
+            "ensemble",
+            "lambda",
+            "rho",
+            "series",
+            "theory",
+            "simulation",
+            "error",
+            "z",
+            "fit_form",
+            "n_min",
+            "n_max",
+        ],
+    );
+    let col = |name: &str| h.iter().position(|c| c == name).unwrap();
+    let num = |r: &Vec<String>, c: &str| r[col(c)].parse::<f64>().unwrap();
+    let mut seen = std::collections::BTreeSet::new();
+    for r in &rows {
+        let q = r[col("quantity")].as_str();
+        seen.insert(q.to_string());
+        let th = num(r, "theory");
+        if r[col("ensemble")] == "gaussian" && (q == "alpha_1" || q == "alpha_f") {
+            let (l, rho) = (num(r, "lambda"), num(r, "rho"));
+            let want = rho * (l - l * l / 2.0);
+            assert!((th - want).abs() < 1e-9, "{r:?}");
+        }
+        if q == "s2_collapse" {
+            let a: f64 = r[col("note")]
+                .trim_start_matches("alpha = ")
+                .split(';')
+                .next()
+                .unwrap()
+                .trim()
+                .parse()
+                .unwrap();
+            assert!((th - 1.0 / (2.0 * a).exp_m1()).abs() < 1e-9 * th, "{r:?}");
+        }
+        if !r[col("z")].is_empty() {
+            let z = (num(r, "simulation") - th) / num(r, "error");
+            assert!((z - num(r, "z")).abs() < 1e-6 * z.abs().max(1.0), "{r:?}");
+        }
+    }
+    for q in ["alpha_1", "alpha_f", "s2_collapse"] {
+        assert!(seen.contains(q), "no {q} row: {seen:?}");
+    }
+    let (ph, prow) = csv(&dir.join("points.csv"));
+    has_columns(&ph, &["check", "series", "n", "alpha", "value", "err"]);
+    for s in [
+        "p_retrieved",
+        "fail_fraction",
+        "rem_fail_fraction",
+        "forward_s2",
+        "backward_s2",
+    ] {
+        assert!(prow.iter().any(|r| r[1] == s), "no {s} points");
+    }
+    for stem in [
+        "thresholds_gaussian",
+        "alpha_f_vs_rho",
+        "alpha_1_gaussian_l0.3",
+        "failure_all_gaussian_l0.3",
+        "collapse_a0.2",
+    ] {
+        check_figure(&dir, stem);
+    }
+    let want = std::fs::read_to_string(dir.join("summary.csv")).unwrap();
+    let (a, b) = (tmpdir("validation-a"), tmpdir("validation-b"));
+    let da = run_quick("validation", &a, &["--shard", "0/2"]);
+    let db = run_quick("validation", &b, &["--shard", "1/2"]);
+    let (code, _, err) = engram(&["merge", da.to_str().unwrap(), db.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        std::fs::read_to_string(da.join("summary.csv")).unwrap(),
+        want
+    );
+}
+
+/// Config errors of `[validation]`: a window list that does not match the sizes, named by key.
+#[test]
+fn bad_validation_config() {
+    let base = "[study]\nname = \"t\"\n\n[validation]\n\n[[validation.crossing]]\nensemble = \"gaussian\"\nlambda = 0.3\nn = \"20,30\"\nsamples = 8\n";
+    let e = bad("windows", &format!("{base}windows = [[0.1, 0.2]]\n"));
+    assert!(
+        e.contains("validation.crossing[0].windows") && e.contains("one [lo, hi] per N"),
+        "{e}"
+    );
+    let e = bad("no-alpha", base);
+    assert!(e.contains("exactly one of 'alpha'"), "{e}");
+    let e = bad("lo-alpha", &format!("{base}alpha = \"0.01,0.02\"\n"));
+    assert!(
+        e.contains("validation.crossing[0]") && e.contains("N = 20"),
+        "{e}"
+    );
+}

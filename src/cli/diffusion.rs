@@ -2,7 +2,7 @@
 
 use clap::Subcommand;
 
-use engram::diffusion::{reverse_point, s2_condensation_rem, ReverseParams};
+use engram::diffusion::{reverse_point, s2_collapse, ReverseParams};
 use engram::sweep::ParamList;
 
 use super::common::{fmt, write_csv};
@@ -13,10 +13,11 @@ pub enum DiffusionCommand {
     /// Reverse VE SDE with the exact score (σ = 1, s² = t) on spherical pattern sets of
     /// P = round(e^{αN}) patterns: fraction of trajectories ending on a training pattern
     /// (Δ < 0.01) and the median s² at which one pattern first takes half the posterior weight,
-    /// beside 1/λ_max(C) (symmetry breaking, β λ_max = 1) and the REM basin prediction of the
-    /// condensation s² (TENTATIVE: largest s² with λ > φ(α, λ, 1 + s²), λ = 1/s²).
+    /// with its order-statistic error, beside λ_max(C) (symmetry breaking, β λ_max = 1) and the
+    /// collapse noise s_C² = 1/(e^{2α} − 1) (Biroli, Bonnaire, de Bortoli, Mézard, Nat. Commun.
+    /// 2024, arXiv:2402.18491; the same value as the REM basin condition λ > φ(α, λ, 1 + s²)).
     ///
-    /// Columns: n,alpha,patterns,samples,p_memorised,p_memorised_err,s2_condensed_median,s2_symmetry_breaking,s2_rem_tentative
+    /// Columns: n,alpha,patterns,samples,p_memorised,p_memorised_err,s2_condensed_median,s2_condensed_err,s2_symmetry_breaking,s2_collapse
     Reverse {
         /// Dimension N (list or range).
         #[arg(long, value_name = "N", allow_hyphen_values = true)]
@@ -84,8 +85,9 @@ pub fn run_diffusion(cmd: DiffusionCommand, out: &mut dyn std::io::Write) -> any
                         fmt(r.memorised.p),
                         fmt(r.memorised.err),
                         fmt(r.s2_condensed_median),
+                        fmt(r.s2_condensed_err),
                         fmt(r.s2_symmetry_breaking),
-                        s2_condensation_rem(a)?.map_or(String::new(), fmt),
+                        fmt(s2_collapse(a)?),
                     ]);
                 }
             }
@@ -99,8 +101,9 @@ pub fn run_diffusion(cmd: DiffusionCommand, out: &mut dyn std::io::Write) -> any
                     "p_memorised",
                     "p_memorised_err",
                     "s2_condensed_median",
+                    "s2_condensed_err",
                     "s2_symmetry_breaking",
-                    "s2_rem_tentative",
+                    "s2_collapse",
                 ],
                 rows,
             )

@@ -250,6 +250,38 @@ impl<'a, E: PatternEnsemble + ?Sized> DamTheory<'a, E> {
         Ok((self.failure_load(lambda, rho_f)?.0, rho_f))
     }
 
+    /// The failing norm ρ_f(α) at load α: the root in ρ of α_f(λ; ρ) = α (α_f increases with ρ),
+    /// so that patterns of squared norm ρ < ρ_f fail. `None` when the typical pattern fails
+    /// too (α ≥ α₁). The fraction of failing patterns is then ≈ e^{−N I_norm(ρ_f)}
+    /// (docs/theory.md, "α_c and its channels"). Domain: λ > 0, α > 0.
+    pub fn failure_norm(&self, lambda: f64, alpha: f64) -> Result<Option<f64>> {
+        positive("lambda", lambda)?;
+        positive("alpha", alpha)?;
+        let fail = Fallible::new();
+        let h = |rho: f64| fail.eval(self.failure_load(lambda, rho).map(|(a, _)| a)) - alpha;
+        let context = || {
+            format!(
+                "failing norm of {} at lambda={lambda}, alpha={alpha}",
+                self.ensemble.name()
+            )
+        };
+        let no_conv = |reason: String| EngramError::NoConvergence {
+            context: context(),
+            reason,
+        };
+        let rho1 = self.rho1;
+        let (lo, hi) = match bracket_increasing(&h, 0.5 * rho1, 1e-300 * rho1, rho1, 2.0) {
+            Ok(Some(b)) => b,
+            Ok(None) => return Ok(Some(0.0)),
+            Err(BracketError::BeyondLimit { .. }) => return Ok(None),
+            Err(BracketError::NonFinite { x }) => {
+                return Err(fail.take_or(no_conv(format!("non-finite at rho = {x}"))))
+            }
+        };
+        let rho = brent_root(&h, lo, hi, 0.0).map_err(|e| fail.take_or(no_conv(e.to_string())))?;
+        Ok(Some(rho))
+    }
+
     /// Channel (b), α_pair (λ-independent; ∞ if the ensemble has no stealing pairs).
     pub fn pair_channel_bound(&self) -> f64 {
         self.alpha_pair

@@ -7,6 +7,10 @@
 //! The reverse SDE dx = −σ² ∇log p_t(x) dt + σ dW̄ (integrated backwards in t with the exact
 //! score) ends on a training pattern (memorisation) or between them.
 
+pub mod collapse;
+
+pub use collapse::{forward_collapse, s2_collapse, ForwardDraw};
+
 use rand::{Rng, RngExt};
 use rand_distr::StandardNormal;
 
@@ -253,6 +257,8 @@ pub struct ReverseSummary {
     pub memorised: crate::stats::Proportion,
     /// Median s² at which one pattern first takes half the posterior weight.
     pub s2_condensed_median: f64,
+    /// One-sigma error of the median (order statistics n/2 ± √n/2).
+    pub s2_condensed_err: f64,
     /// The s² at which β λ_max(C) = 1, i.e. λ_max(C) of the pattern covariance (mean over
     /// the pattern sets).
     pub s2_symmetry_breaking: f64,
@@ -311,18 +317,22 @@ pub fn reverse_point(rp: &ReverseParams, progress: &(dyn Fn() + Sync)) -> Result
         .collect::<Result<Vec<_>>>()?;
     let mut s2c: Vec<f64> = res.iter().map(|r| r.1).collect();
     s2c.sort_by(f64::total_cmp);
+    let (median, err) = crate::dam::fss::median_with_error(&s2c);
     Ok(ReverseSummary {
         patterns: p as usize,
         memorised: crate::stats::wilson(res.iter().filter(|r| r.0 < 0.01).count(), samples, 1.0),
-        s2_condensed_median: s2c[samples / 2],
+        s2_condensed_median: median,
+        s2_condensed_err: err,
         s2_symmetry_breaking: res.iter().map(|r| r.2).sum::<f64>() / samples as f64,
     })
 }
 
-/// REM basin prediction of the condensation noise (SPEC §9, derived, TENTATIVE): the largest
-/// s² at which a typical noisy start x = ξ + s z (overlap m = 1, norm r = 1 + s²) satisfies
-/// the one-step basin condition λ m > φ(α, λ, r) at λ = 1/s², for spherical patterns.
-/// Geometric scan from s² = 100 down to 1e-6, then bisection. `None` if it never holds.
+/// REM basin route to the collapse noise: the largest s² at which a typical noisy start
+/// x = ξ + s z (overlap m = 1, norm r = 1 + s²) satisfies the one-step basin condition
+/// λ m > φ(α, λ, r) at λ = 1/s², for spherical patterns, by a geometric scan from s² = 100 down
+/// to 1e-6 and bisection on the numerical φ. `None` if it never holds. It equals the closed
+/// form [`s2_collapse`] = 1/(e^{2α} − 1) of Biroli et al. (2024) (see [`collapse`]); the two
+/// are computed independently and tested against each other.
 pub fn s2_condensation_rem(alpha: f64) -> Result<Option<f64>> {
     use crate::ensembles::Spherical;
     use crate::rem::{phi, RemPoint};

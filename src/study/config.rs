@@ -14,6 +14,7 @@ use super::hopfield::HopfieldSection;
 use super::idp::{IdpNoiseSection, IdpSequenceSection};
 use super::phase_diagram::PhaseDiagramSection;
 use super::two_group::TwoGroupSection;
+use super::validation::ValidationSection;
 use super::Study;
 
 /// A study config: `[study]` and exactly one model section.
@@ -82,6 +83,8 @@ model_sections! {
     Diffusion(DiffusionSection) = "diffusion",
     /// `[two_group]`: the Krotov–Hopfield network vs its effective model as τ_h → 0 (Krotov–Hopfield, ICLR 2021, arXiv:2008.06996).
     TwoGroup(TwoGroupSection) = "two_group",
+    /// `[validation]`: the validation atlas: α₁, α_f, α_c and the diffusion collapse against simulation after finite-size scaling (docs/theory.md, "Finite-size analysis").
+    Validation(ValidationSection) = "validation",
 }
 
 /// A top-level key, checked against [`ModelSection::ALL_KEYS`] while it is read, so an unknown

@@ -536,7 +536,7 @@ pub fn fss_figure(
         .min()
         .unwrap_or(2) as f64;
     fig.curves.push(Curve {
-        label: format!("α₁ = {}", fmt(alpha_1)),
+        label: format!("α₁ = {alpha_1:.4}"),
         style: Style::Line,
         color: 6,
         points: vec![(0.0, alpha_1, 0.0), (x(n_min) * 1.05, alpha_1, 0.0)],
@@ -560,7 +560,9 @@ pub fn fss_figure(
             FssForm::InvSqrtN => "fit a + b/√N",
         };
         fig.curves.push(Curve {
-            label: if f.p_value < 1e-3 {
+            label: if !f.p_value.is_finite() {
+                format!("{name} (through both points)")
+            } else if f.p_value < 1e-3 {
                 format!("{name} (p = {:.1e})", f.p_value)
             } else {
                 format!("{name} (p = {:.3})", f.p_value)

@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::diffusion::{reverse_point, s2_condensation_rem, ReverseParams};
+use crate::diffusion::{reverse_point, s2_collapse, ReverseParams};
 use crate::error::Result;
 use crate::io::points::{run_points, PointStore, Schedule};
 use crate::io::table::Table;
@@ -129,9 +129,7 @@ pub fn run_diffusion(
     let mut th = Vec::new();
     for k in 0..=100 {
         let a = lo + (hi - lo) * k as f64 / 100.0;
-        if let Some(s2) = s2_condensation_rem(a)? {
-            th.push(vec!["s2_rem_tentative".into(), fmt(a), fmt(s2)]);
-        }
+        th.push(vec!["s2_collapse".into(), fmt(a), fmt(s2_collapse(a)?)]);
     }
     let thp = dir.join("theory.csv");
     crate::io::write_atomic(&thp, &Table::new(&DIFFUSION_THEORY, th).to_csv()?)?;
@@ -139,7 +137,7 @@ pub fn run_diffusion(
 }
 
 /// Figure of `[diffusion]`: the condensation noise s² vs α (measured median per N), the
-/// symmetry-breaking s² = λ_max(C) and the REM basin prediction (tentative).
+/// symmetry-breaking s² = λ_max(C) and the collapse noise s_C² = 1/(e^{2α} − 1).
 pub fn render_diffusion(_cfg: &DiffusionSection, dir: &Path) -> Result<Vec<PathBuf>> {
     let sim = Table::read(&dir.join("simulation.csv"))?;
     let th = Table::read(&dir.join("theory.csv"))?;
@@ -187,7 +185,7 @@ pub fn render_diffusion(_cfg: &DiffusionSection, dir: &Path) -> Result<Vec<PathB
     }
     let (ta, tv) = (th.col("alpha")?, th.col("value")?);
     fig.curves.push(Curve {
-        label: "REM basin, tentative".into(),
+        label: "collapse sC² = 1/(e^(2α) − 1)".into(),
         style: Style::Line,
         color: 6,
         points: (0..th.rows.len())
