@@ -1,4 +1,4 @@
-"""Straightforward numpy implementation of the SPEC §10 protocol, the speed baseline of issue #3.
+"""Straightforward numpy implementation of the docs/theory.md#simulator protocol, the speed baseline of issue #3.
 
 Gaussian patterns, x0 = xi^1, eta = 0.5, xtol = 1e-6, max_steps = 1000, P = round(e^{alpha N}).
 Usage: python3 benches/numpy_baseline.py [N] [alpha] [lambda] [samples]

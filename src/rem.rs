@@ -1,4 +1,4 @@
-//! The auxiliary Random Energy Model (SPEC §2).
+//! The auxiliary Random Energy Model (docs/theory.md#rem).
 //!
 //! At a configuration x of norm r, Z(x) = Σ_{μ≥2} e^{Nλu_μ} is a REM with e^{αN} levels whose
 //! overlaps follow the ensemble's law. With s(u) = α − I_r(u),
@@ -91,7 +91,7 @@ pub fn phi<E: PatternEnsemble + ?Sized>(e: &E, p: RemPoint) -> Result<(f64, Phas
     }
 }
 
-/// Full REM solution at a point (SPEC §2).
+/// Full REM solution at a point (docs/theory.md#rem).
 pub fn solve<E: PatternEnsemble + ?Sized>(e: &E, p: RemPoint) -> Result<RemSolution> {
     let ls = lambda_star(e, p.alpha, p.r)?;
     let umax = u_max_from_lambda_star(e, ls, p.r);

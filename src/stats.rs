@@ -1,4 +1,4 @@
-//! Estimators with error bars and finite-size extrapolation (SPEC §10).
+//! Estimators with error bars and finite-size extrapolation (docs/theory.md#simulator).
 
 /// Sample mean with its standard error.
 #[derive(Debug, Clone, Copy, PartialEq)]

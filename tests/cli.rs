@@ -1,4 +1,4 @@
-//! SPEC §11 command-line contract: columns, lists/ranges, one-line errors for bad input.
+//! The command-line contract (README, "Commands"): columns, lists/ranges, one-line errors for bad input.
 
 use std::process::Command;
 
@@ -351,7 +351,7 @@ fn simulate_bad_input() {
     }
 }
 
-/// `dam simulate` columns (SPEC §11) and `--threads 1` vs `--threads 2` give the same bytes.
+/// `dam simulate` columns (README, "Commands") and `--threads 1` vs `--threads 2` give the same bytes.
 #[test]
 fn simulate_columns_and_thread_independence() {
     let args = |t: &'static str| {
@@ -442,7 +442,7 @@ fn crossing_columns() {
     }
 }
 
-/// `engram idp` commands of SPEC §11: columns and reference values (SPEC §12: κ = 6 ⇒
+/// `engram idp` commands (README, "Commands"): columns and reference values (docs/theory.md#sequence: κ = 6 ⇒
 /// Z₊ = 4.732, Z₋ = 1.268, dwell 1.554; β = 10: α_exist(σ = 0.5) = 0.457).
 #[test]
 fn idp_commands_columns() {
@@ -767,7 +767,7 @@ fn idp_reduced_and_input() {
     assert_eq!(rows[1][5].parse::<f64>().unwrap(), 0.25);
 }
 
-/// SPEC §9 commands: columns, the RS α_c, the effective-model limit, and bad input.
+/// docs/theory.md#two-group commands: columns, the RS α_c, the effective-model limit, and bad input.
 #[test]
 fn kh_commands() {
     let (code, out, err) = engram(&["hopfield-classic", "theory", "--alpha", "0.1,0.2"]);

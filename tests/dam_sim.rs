@@ -1,4 +1,4 @@
-//! Simulator checks (SPEC §1, §6, §10) against an independent naive implementation, the
+//! Simulator checks (docs/theory.md#dam, #basins, #simulator) against an independent naive implementation, the
 //! energy-descent property, thread independence, and the theory where it is sharp.
 //! Long statistical checks are #[ignore]d: `cargo test --release -- --ignored`.
 
@@ -166,7 +166,7 @@ fn cosine_start_has_prescribed_cosine_and_norm() {
 
 /// Far below α₁ every sample is retrieved; far above almost none is (gaussian, λ = 2: α₁ = 1/2).
 /// Below: N = 40 — at N = 16 a stealing pair (ξ^ν·ξ¹ > ‖ξ¹‖², probability ~ e^{−N ln2/2} per
-/// pair) still fails about 1% of samples, a finite-size effect of SPEC §4's channel (b).
+/// pair) still fails about 1% of samples, a finite-size effect of docs/theory.md#alpha-c's channel (b).
 #[test]
 fn retrieval_far_from_threshold() {
     let below = simulate(
@@ -192,7 +192,7 @@ fn retrieval_far_from_threshold() {
 }
 
 /// Empirical REM free energy at x₀ = ξ¹ against φ(α, λ, 1) in the uncondensed phase: within
-/// 0.01 at N = 40 (SPEC §10), and the error shrinks from N = 20 to N = 40.
+/// 0.01 at N = 40 (docs/theory.md#simulator), and the error shrinks from N = 20 to N = 40.
 #[test]
 fn empirical_phi_converges_to_theory() {
     let (alpha, lambda) = (0.3, 0.4); // λ_* = 0.775: uncondensed
@@ -219,7 +219,7 @@ fn empirical_phi_converges_to_theory() {
     assert!(errs[1] < errs[0], "{errs:?}");
 }
 
-/// Basin of one attention step (SPEC §6, η = 1, one step): gaussian, α = 0.1, λ = 2 is condensed,
+/// Basin of one attention step (docs/theory.md#basins, η = 1, one step): gaussian, α = 0.1, λ = 2 is condensed,
 /// so m_c = cos_c = √(2α) = 0.447 at r = 1. Starting 0.15 below the predicted edge no sample is
 /// retrieved, 0.15 above every sample is (N = 100, 60 samples: one failure would already put
 /// the Wilson upper/lower edge of 0/60 or 60/60 well inside the margin).
@@ -246,7 +246,7 @@ fn one_step_basin_edge_matches_m_c() {
     assert_eq!(above.retrieved.p, 1.0, "{above:?}");
 }
 
-/// Gradient flow from a rescaled start (SPEC §6, many steps, λ > 1): retrieval needs
+/// Gradient flow from a rescaled start (docs/theory.md#basins, many steps, λ > 1): retrieval needs
 /// cos² > 2α. Same margins as the one-step test, default protocol (η = 0.5, 1000 steps).
 #[test]
 fn gradient_flow_basin_edge() {
@@ -298,7 +298,7 @@ fn bad_parameters_are_errors() {
     assert!(e.contains("GiB") && e.contains("memory limit"), "{e}");
 }
 
-/// The LM authors' point (SPEC §10): N = 60, α = 0.2, λ = 0.30, η = 0.5, 1000 steps, xtol 1e-6,
+/// The LM authors' point (docs/theory.md#simulator): N = 60, α = 0.2, λ = 0.30, η = 0.5, 1000 steps, xtol 1e-6,
 /// 1000 samples: mean Δ₀ ≈ 0.43 ± 0.014. Agreement within two combined standard errors.
 /// About 2 minutes on 2 cores.
 #[test]

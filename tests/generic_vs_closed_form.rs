@@ -1,4 +1,4 @@
-//! SPEC §1–§7: the generic (trait-only) path against the closed forms, over the whole domain
+//! docs/theory.md#dam to #scaled: the generic (trait-only) path against the closed forms, over the whole domain
 //! λ ∈ [1e-3, 1e3], α ∈ (0, 5], r ∈ [0.05, 20], to 1e-9 relative.
 
 use engram::dam::closed_form::{gaussian as g, spherical as s};

@@ -1,4 +1,4 @@
-//! IDP simulator (SPEC §8, §10) against the theory: equilibrium overlaps vs m*, stay/switch vs
+//! IDP simulator (docs/theory.md#idp, #simulator) against the theory: equilibrium overlaps vs m*, stay/switch vs
 //! α_stab, noise thresholds (classic vs IDP), reduced dynamics vs the SDE, energy descent, and
 //! the two-timescale network vs the sequential map. Tolerances are stated at each check.
 //! Long versions are #[ignore]d: `cargo test --release -- --ignored`.
@@ -108,7 +108,7 @@ fn equilibrium_overlap_large_n() {
     }
 }
 
-/// Stay or switch (SPEC §8): β = 2, α₀ = 1 gives m* = 0.9575 and α_stab = 6.011. A competitor
+/// Stay or switch (docs/theory.md#idp): β = 2, α₀ = 1 gives m* = 0.9575 and α_stab = 6.011. A competitor
 /// at 0.8 α_stab leaves memory 0 stable; at 1.25 α_stab it is a saddle and a small start
 /// perturbation (0.01 per neuron) carries the state to the competitor.
 #[test]
@@ -139,7 +139,7 @@ fn stay_or_switch_at_alpha_stab() {
     }
 }
 
-/// Noise thresholds (SPEC §8; the IDP paper's robustness claim): the classic network (all
+/// Noise thresholds (docs/theory.md#idp; the IDP paper's robustness claim): the classic network (all
 /// saliencies 1, β = 10, W with diagonal) keeps its memory at σ = 0.5 and loses it at σ = 1.6
 /// (> σ_c = 1.121); the IDP network with one salient memory (α = 2, others 0.1; σ_exist = 2.25)
 /// keeps it at σ = 1.6. "Keeps": state overlap > 0.7 averaged over the last half; "loses":
@@ -312,7 +312,7 @@ fn two_timescale_sustained_and_collapse() {
     assert!(collapse.collapsed);
 }
 
-/// Convergence to the map as τ grows (SPEC §8): steady switch saliency and dwell/τ against
+/// Convergence to the map as τ grows (docs/theory.md#idp): steady switch saliency and dwell/τ against
 /// Z₊ and ln Z₊ for κ = 6 at τ = 25, 50, 100, 200 (σ = 0.05, N = 1024, 2 trials): the error
 /// shrinks with τ and is below 0.01 (saliency) and 0.01 (dwell/τ) at τ = 200. Measured
 /// (one run): τ = 25: Z = 4.855, dwell/τ = 1.707; τ = 200: 4.731, 1.553 (map 4.732, 1.554).

@@ -1,4 +1,4 @@
-//! IDP theory (SPEC §8) against independent references: SPEC's quoted thresholds, Stein's
+//! IDP theory (docs/theory.md#idp) against independent references: the thresholds quoted in docs/theory.md#idp-noise, Stein's
 //! identity, Gauss–Hermite quadrature, bisection on the defining equations, the Möbius algebra
 //! of the sequential map and direct iteration.
 
@@ -20,7 +20,7 @@ fn bisect(f: impl Fn(f64) -> f64, mut lo: f64, mut hi: f64) -> f64 {
     0.5 * (lo + hi)
 }
 
-/// SPEC §8: for β = 10, α_exist(σ = 0, 0.5, 1, 2, 4) = 0.1, 0.457, 0.894, 1.776, 3.547 and the
+/// docs/theory.md#idp: for β = 10, α_exist(σ = 0, 0.5, 1, 2, 4) = 0.1, 0.457, 0.894, 1.776, 3.547 and the
 /// classic network (α = 1) loses its memories for σ > 1.121.
 #[test]
 fn spec_noise_thresholds() {
@@ -150,7 +150,7 @@ fn bad_parameters() {
         .contains("z0"));
 }
 
-/// SPEC §12: κ = 6 ⇒ Z₊ = 4.732, Z₋ = 1.268, steady dwell 1.554τ; Vieta: Z₊ + Z₋ = κ,
+/// Reference values of [SEQ]'s map (docs/theory.md#sequence): κ = 6 ⇒ Z₊ = 4.732, Z₋ = 1.268, steady dwell 1.554τ; Vieta: Z₊ + Z₋ = κ,
 /// Z₊Z₋ = κθ; both are fixed points of the map.
 #[test]
 fn map_fixed_points() {
@@ -174,7 +174,7 @@ fn map_fixed_points() {
     }
 }
 
-/// Collapse below κ_c: the exact count by iteration against SPEC's n_c ≈ π/arccos(√(κ/4θ)).
+/// Collapse below κ_c: the exact count by iteration against the rotation period n_c ≈ π/arccos(√(κ/4θ)).
 /// π/ω is the period of the Möbius rotation (ω = arccos √(κ/4θ)); one period runs
 /// ∞ → κ → … → (≤ θ) → (≤ 0) → ∞, so the number of memories retrieved from Z₀ → ∞ is
 /// π/ω − 2 to within one (κ = 3: ∞, 3, 2, 3/2, then 1 = θ; π/ω = 6). The ratio to π/ω tends

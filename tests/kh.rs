@@ -1,4 +1,4 @@
-//! SPEC §9 checks: the two-group network against its effective model, energy descent, the
+//! docs/theory.md#two-group checks: the two-group network against its effective model, energy descent, the
 //! classic Hopfield RS theory against an independent fixed-point iteration and simulation,
 //! incremental asynchronous dynamics against a naive implementation, capacities, and the
 //! diffusion-model / DAM correspondence. Long checks: `cargo test --release -- --ignored`.
@@ -28,7 +28,7 @@ fn gaussian_memories(nh: usize, nf: usize, seed: u64) -> Vec<f64> {
         .collect()
 }
 
-/// SPEC §9: α_c = 0.138 with overlap ≈ 0.967 at α_c (zero-temperature RS).
+/// docs/theory.md#two-group: α_c = 0.138 with overlap ≈ 0.967 at α_c (zero-temperature RS).
 #[test]
 fn rs_alpha_c_reference() {
     let (ac, m, _) = rs_alpha_c();
@@ -167,7 +167,7 @@ fn classic_hopfield_alpha_c_by_simulation() {
     assert!((a_inf - ac).abs() < 0.006, "{a_inf}");
 }
 
-/// Exponential DAM, binary patterns (SPEC §9): one sweep from Hamming distance ρN retrieves
+/// Exponential DAM, binary patterns (docs/theory.md#two-group): one sweep from Hamming distance ρN retrieves
 /// ξ¹ for α < ½ I(1 − 2ρ) (sufficient condition). At α = 0.6 × the bound, N = 40, ρ = 0.1:
 /// ≥ 95% of 40 samples end exactly on ξ¹.
 #[test]
@@ -195,7 +195,7 @@ fn exponential_dam_one_step_retrieval() {
     );
 }
 
-/// Polynomial DAM capacity ∝ N^{n−1} (SPEC §9): the largest P at which ξ¹ survives one sweep
+/// Polynomial DAM capacity ∝ N^{n−1} (docs/theory.md#two-group): the largest P at which ξ¹ survives one sweep
 /// unchanged in half the samples. Signal-to-noise gives P_c ≈ N^{n−1}/(2c ln(N/ln 2)) (all N
 /// spins must be stable), so the log-log slope of P_c · ln(N/ln 2) must approach n − 1; at
 /// these sizes it is asserted within (n − 1) − 0.7 .. (n − 1) + 0.3 and printed (measured:
@@ -374,7 +374,7 @@ fn two_group_approaches_effective_model() {
     }
 }
 
-/// Model B's effective energy is SPEC §1's energy at λ = β (computed by the diffusion module's
+/// Model B's effective energy is docs/theory.md#dam's energy at λ = β (computed by the diffusion module's
 /// independent log-sum-exp), and model C's depends only on v/‖v‖.
 #[test]
 fn effective_energies() {
@@ -510,7 +510,7 @@ fn diffusion_energy_score_denoiser() {
     }
 }
 
-/// Symmetry breaking (SPEC §9): the Jacobian of the denoiser map x ← E[ξ|x] at its central
+/// Symmetry breaking (docs/theory.md#two-group): the Jacobian of the denoiser map x ← E[ξ|x] at its central
 /// fixed point x* is β Cov_w(ξ) (the posterior covariance), which tends to β C as β → 0: its
 /// spectral radius ρ(β) is within 5% of β λ_max(C) at β λ_max = 0.1 and below 1 at 0.5
 /// (stable centre). With finite P the centre deforms continuously, so the measured ρ = 1

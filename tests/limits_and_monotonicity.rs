@@ -1,4 +1,4 @@
-//! Known limits (SPEC §2–§3), independent second methods, and monotonicity.
+//! Known limits (docs/theory.md#rem to #alpha-1), independent second methods, and monotonicity.
 
 use engram::dam::DamTheory;
 use engram::ensembles::legendre::{lambda_star, rate};
@@ -32,7 +32,7 @@ fn derrida_rem() {
     );
 }
 
-/// Binary: I(u) from the generic Legendre transform of ln cosh against SPEC's entropy formula.
+/// Binary: I(u) from the generic Legendre transform of ln cosh against the closed-form entropy (docs/theory.md#ensembles).
 #[test]
 fn binary_rate_is_binary_entropy() {
     for i in 1..200 {

@@ -1,4 +1,5 @@
-//! SPEC §12 reference values (published or closed-form numbers, 6 decimals).
+//! Reference values (published in Lucibello–Mézard, PRL 132, 077301 (2024), or closed forms of
+//! docs/theory.md#alpha-1 and #alpha-c; 6 decimals).
 
 use engram::dam::DamTheory;
 use engram::ensembles::{Gaussian, Spherical};
@@ -48,7 +49,7 @@ fn special_constants() {
     // λ_*(α = 0.3, r = 1) gaussian
     let sol = solve(&Gaussian, RemPoint::new(0.3, 1.0, 1.0).unwrap()).unwrap();
     within(sol.lambda_star, 0.774597, 5e-7, "lambda_*");
-    // channels cross at λ ≈ 0.7009 (SPEC §4)
+    // channels cross at λ ≈ 0.7009 (docs/theory.md#alpha-c)
     let (mut lo, mut hi) = (0.5, 1.0);
     for _ in 0..100 {
         let mid = 0.5 * (lo + hi);

@@ -1,4 +1,4 @@
-//! `engram idp ...`: the IDP Hopfield network (SPEC §8) — theory and simulation.
+//! `engram idp ...`: the IDP Hopfield network (docs/theory.md#idp) — theory and simulation.
 
 use clap::{Args, Subcommand};
 use rayon::prelude::*;
@@ -16,7 +16,7 @@ use engram::sweep::ParamList;
 
 use super::common::{fmt, progress_bar, write_csv};
 
-/// `engram idp ...`: input-driven plasticity Hopfield network (SPEC §8). Here α is a
+/// `engram idp ...`: input-driven plasticity Hopfield network (docs/theory.md#idp). Here α is a
 /// saliency α_μ = ξ_μ·u/N, not the DAM load.
 #[derive(Debug, Subcommand)]
 pub enum IdpCommand {
@@ -48,7 +48,7 @@ pub enum IdpCommand {
     },
     /// The sequential-retrieval map Z_{n+1} = κ(1 − θ/Z_n): gain threshold κ_c = 4θ, fixed
     /// points Z± (κ ≥ κ_c), steady dwell ln(Z₊/θ) in units of τ; below κ_c the rotation period
-    /// π/arccos√(κ/4θ) (SPEC's n_c), above it the relaxation time 1/(2 arccosh√(κ/4θ)) in
+    /// π/arccos√(κ/4θ) (the rotation period of the map, docs/theory.md#sequence), above it the relaxation time 1/(2 arccosh√(κ/4θ)) in
     /// iterations. Empty field: not defined on that side of κ_c.
     ///
     /// Columns: kappa_c,z_plus,z_minus,dwell_steady,kappa,theta,regime,n_c_asymptotic,relaxation_iterations
@@ -123,12 +123,12 @@ pub enum IdpCommand {
         #[arg(long, default_value_t = 10)]
         record_every: usize,
     },
-    /// N-neuron IDP network with fixed saliencies (Euler–Maruyama, SPEC §8, §10): time series
+    /// N-neuron IDP network with fixed saliencies (Euler–Maruyama, docs/theory.md#idp, #simulator): time series
     /// of the overlaps per trial, trials in parallel. m = ξ_μ·Ψ(x)/N, overlap = ξ_μ·x/N.
     ///
     /// Columns: trial,t,memory,m,overlap,saliency,n,p,sigma,activation,gain
     Simulate(SdeArgs),
-    /// Two-timescale network (SPEC §8 [SEQ]): fast hard-tanh IDP layer, slow saliencies
+    /// Two-timescale network (Betteti, Baggio, Zampieri, arXiv:2603.03201; docs/theory.md#sequence): fast hard-tanh IDP layer, slow saliencies
     /// τ da/dt = −a + κ S|m| (cyclic S), from x₀ = ξ_0, a_0 = Z₀. One row per switch:
     /// measured saliency and dwell beside the map's prediction from the previous measured
     /// saliency (z_map = κ(1 − θ/z_prev), dwell_map_over_tau = ln(z/θ)).

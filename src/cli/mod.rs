@@ -1,5 +1,5 @@
 //! Command-line layer: clap definitions and CSV printing. Everything it computes comes from
-//! the library; see SPEC §11 for the contract.
+//! the library; README.md lists every command with its columns.
 
 mod common;
 mod dam;
@@ -43,23 +43,23 @@ pub enum Command {
     Merge(run::MergeArgs),
     /// Re-render a study's figures from its CSV files (no recomputation).
     Plot(run::PlotArgs),
-    /// Dense associative memories: theory (SPEC §1–§7) and Monte-Carlo simulation (SPEC §10).
+    /// Dense associative memories: theory (docs/theory.md#dam to #scaled) and Monte-Carlo simulation (docs/theory.md#simulator).
     #[command(subcommand)]
     Dam(DamCommand),
     /// Input-driven plasticity Hopfield network: fixed points, noise thresholds, the
-    /// sequential-retrieval map, and its N-neuron simulation (SPEC §8).
+    /// sequential-retrieval map, and its N-neuron simulation (docs/theory.md#idp).
     #[command(subcommand)]
     Idp(idp::IdpCommand),
     /// Binary networks with F-interactions: classic Hopfield (RS theory, α_c = 0.138),
-    /// polynomial and exponential DAMs, exact asynchronous dynamics (SPEC §9).
+    /// polynomial and exponential DAMs, exact asynchronous dynamics (docs/theory.md#two-group).
     #[command(subcommand)]
     HopfieldClassic(hopfield::HopfieldCommand),
     /// Krotov–Hopfield two-group network (feature + hidden neurons) against its effective
-    /// model (SPEC §9).
+    /// model (docs/theory.md#two-group).
     #[command(subcommand)]
     Kh(two_group::KhCommand),
     /// Diffusion models on a finite pattern set: reverse SDE with the exact score and the
-    /// DAM / REM correspondence (SPEC §9).
+    /// DAM / REM correspondence (docs/theory.md#two-group).
     #[command(subcommand)]
     Diffusion(diffusion::DiffusionCommand),
 }

@@ -1,4 +1,4 @@
-//! Closed forms for gaussian and spherical patterns (SPEC §2–§7).
+//! Closed forms for gaussian and spherical patterns (docs/theory.md#rem to #scaled).
 //!
 //! These formulas are written from the papers, not from the generic machinery, and serve as
 //! independent references in the tests (and as a fast path a user may call directly).

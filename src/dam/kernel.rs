@@ -6,10 +6,10 @@
 //! states stored q-major (`xt[k·16 + r]` = component k of target r) and the weights likewise
 //! (`w[j·16 + r]`), both products have the form
 //!
-//! C[i][r] = Σ_q A(i, q) · V[q][r],   A(i, q) = a[i·sa + q·sq],
+//! `C[i][r] = Σ_q A(i, q) · V[q][r]`,   `A(i, q) = a[i·sa + q·sq]`,
 //!
-//! - logits:  L[j][r] = λ Σ_k ξ^j_k x^r_k   (i = pattern j, q = component k: sa = N, sq = 1),
-//! - weighted sum: Acc[c][r] = Σ_j ξ^j_c w^r_j   (i = component c, q = pattern j: sa = 1, sq = N),
+//! - logits:  `L[j][r] = λ Σ_k ξ^j_k x^r_k`   (i = pattern j, q = component k: sa = N, sq = 1),
+//! - weighted sum: `Acc[c][r] = Σ_j ξ^j_c w^r_j`   (i = component c, q = pattern j: sa = 1, sq = N),
 //!
 //! and the micro-kernel keeps a 6 × 16 block of C in twelve AVX registers, broadcasting six
 //! entries of A per q and loading two vectors of V: 12 FMAs per 8 loads, FMA-bound on cores
@@ -214,7 +214,7 @@ fn softmax_block_body(
     }
 }
 
-/// acc64[c][r] ← acc64[c][r]·scale[r] + acc32[c][r] (the block's weighted sum joins the f64
+/// `acc64[c][r] ← acc64[c][r]·scale[r] + acc32[c][r]` (the block's weighted sum joins the f64
 /// accumulator after the running maximum moved).
 #[inline]
 pub fn rescale_add(acc64: &mut [f64], acc32: &[f32], scale: &[f64; LANES]) {

@@ -1,4 +1,4 @@
-//! Monte-Carlo simulator of the dense associative memory at finite N (SPEC §1, §6, §10).
+//! Monte-Carlo simulator of the dense associative memory at finite N (docs/theory.md#dam, #basins, #simulator).
 //!
 //! A sample draws P = round(e^{αN}) patterns, starts at x₀ = ξ¹ (or at a prescribed cosine
 //! with ξ¹ and norm r) and runs gradient descent x ← x − η∇E(x), ∇E = x − Σ_μ p_μ ξ^μ,
@@ -68,7 +68,7 @@ pub struct SimParams {
 }
 
 impl SimParams {
-    /// The published protocol of SPEC §10 (η = 0.5, 1000 steps, xtol 1e-6, x₀ = ξ¹).
+    /// The published protocol of docs/theory.md#simulator (η = 0.5, 1000 steps, xtol 1e-6, x₀ = ξ¹).
     pub fn protocol(n: usize, alpha: f64, lambda: f64, seed: u64) -> Self {
         Self {
             n,
@@ -500,7 +500,7 @@ fn stream_body(
     sm
 }
 
-/// Write the initial state into `x` (length N) for pattern ξ¹ = `xi1` (SPEC §6): x₀ = ξ¹, or
+/// Write the initial state into `x` (length N) for pattern ξ¹ = `xi1` (docs/theory.md#basins): x₀ = ξ¹, or
 /// x₀ = √(rN)(c ξ̂¹ + √(1−c²) ẑ) with ẑ a random unit vector orthogonal to ξ¹ drawn from `rng`.
 pub fn initial_state(start: Start, xi1: &[f32], rng: &mut rand_chacha::ChaCha8Rng, x: &mut [f64]) {
     use rand_distr::{Distribution, StandardNormal};
@@ -886,7 +886,7 @@ pub fn theory_phi<E: PatternSampler + ?Sized>(ens: &E, p: &SimParams) -> Result<
     Ok(phi(ens, RemPoint::new(p.alpha, p.lambda, r)?)?.0)
 }
 
-/// Finite-size crossing α_{1/2}(N) of the retrieval probability for one N (SPEC §10): the α at
+/// Finite-size crossing α_{1/2}(N) of the retrieval probability for one N (docs/theory.md#simulator): the α at
 /// which p_retrieved falls through 1/2, interpolated linearly between the bracketing points,
 /// with the error propagated from their Wilson half-widths. `curve` must be sorted by α.
 pub fn retrieval_crossing(curve: &[SimSummary]) -> Option<(f64, f64)> {

@@ -1,4 +1,4 @@
-//! Retrieval thresholds of dense associative memories from the auxiliary REM (SPEC §3–§7).
+//! Retrieval thresholds of dense associative memories from the auxiliary REM (docs/theory.md#alpha-1 to #scaled).
 
 use std::cell::RefCell;
 
@@ -8,7 +8,7 @@ use crate::error::{positive, EngramError, Result};
 use crate::numerics::{bracket_increasing, brent_root, minimise_scalar, BracketError};
 use crate::rem::{phi, Phase, RemPoint};
 
-/// A failure channel of the first-moment bound on α_c (SPEC §4).
+/// A failure channel of the first-moment bound on α_c (docs/theory.md#alpha-c).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Channel {
     /// The typical pattern fails: α > α₁.
@@ -35,11 +35,11 @@ impl Channel {
 pub struct Thresholds {
     /// Inverse temperature λ.
     pub lambda: f64,
-    /// α₁(λ), typical-pattern threshold (SPEC §3).
+    /// α₁(λ), typical-pattern threshold (docs/theory.md#alpha-1).
     pub alpha_1: f64,
     /// REM phase at (α₁, λ, ρ₁).
     pub phase_at_alpha_1: Phase,
-    /// The α_c bound and its channels (SPEC §4).
+    /// The α_c bound and its channels (docs/theory.md#alpha-c).
     pub alpha_c: AlphaC,
 }
 
@@ -58,7 +58,7 @@ pub struct AlphaC {
     pub binding: Channel,
 }
 
-/// Basin of attraction of one attention step (SPEC §6).
+/// Basin of attraction of one attention step (docs/theory.md#basins).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Basin {
     /// Critical overlap m_c = φ(α, λ, r)/λ.
@@ -69,7 +69,7 @@ pub struct Basin {
     pub phase: Phase,
 }
 
-/// Scaled dot-product regime (SPEC §7, derived, tentative).
+/// Scaled dot-product regime (docs/theory.md#scaled, derived, tentative).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ScaledThresholds {
     /// β, with λ = β/√N and P = e^{α√N}.
@@ -164,7 +164,7 @@ impl<'a, E: PatternEnsemble + ?Sized> DamTheory<'a, E> {
     }
 
     /// Load α_f(λ; ρ) above which a pattern of squared norm ρ is not retrieved, i.e. the root
-    /// in α of λρ = φ(α, λ, ρ) (SPEC §3 with r = m = ρ):
+    /// in α of λρ = φ(α, λ, ρ) (docs/theory.md#alpha-1 with r = m = ρ):
     /// uncondensed at threshold (Λ_ρ'(λ) < ρ): α_f = λρ − Λ_ρ(λ); otherwise α_f = I_ρ(ρ).
     /// When ρ is at or beyond the overlap edge (spherical, binary at ρ = ρ₁) the threshold is
     /// always uncondensed, even where Λ_ρ'(λ) rounds to the edge.
@@ -181,7 +181,7 @@ impl<'a, E: PatternEnsemble + ?Sized> DamTheory<'a, E> {
         }
     }
 
-    /// α₁(λ) = sup{α : λρ₁ > φ(α, λ, ρ₁)} and the REM phase at the threshold (SPEC §3).
+    /// α₁(λ) = sup{α : λρ₁ > φ(α, λ, ρ₁)} and the REM phase at the threshold (docs/theory.md#alpha-1).
     pub fn alpha_1(&self, lambda: f64) -> Result<(f64, Phase)> {
         positive("lambda", lambda)?;
         self.failure_load(lambda, self.rho1)
@@ -287,7 +287,7 @@ impl<'a, E: PatternEnsemble + ?Sized> DamTheory<'a, E> {
         self.alpha_pair
     }
 
-    /// The α_c lower bound at λ with its channels (SPEC §4).
+    /// The α_c lower bound at λ with its channels (docs/theory.md#alpha-c).
     pub fn alpha_c(&self, lambda: f64) -> Result<AlphaC> {
         let (alpha_1, _) = self.alpha_1(lambda)?;
         self.alpha_c_given_alpha_1(lambda, alpha_1)
@@ -324,7 +324,7 @@ impl<'a, E: PatternEnsemble + ?Sized> DamTheory<'a, E> {
         })
     }
 
-    /// Basin of one attention step (SPEC §6): from overlap m with ξ¹ and norm r, retrieval iff
+    /// Basin of one attention step (docs/theory.md#basins): from overlap m with ξ¹ and norm r, retrieval iff
     /// λm > φ(α, λ, r), i.e. m > m_c = φ/λ.
     pub fn basin(&self, p: RemPoint) -> Result<Basin> {
         let (phi, phase) = phi(self.ensemble, p)?;
@@ -336,7 +336,7 @@ impl<'a, E: PatternEnsemble + ?Sized> DamTheory<'a, E> {
         })
     }
 
-    /// Scaled dot-product regime (SPEC §7, derived, tentative): λ = β/√N, P = e^{α√N}.
+    /// Scaled dot-product regime (docs/theory.md#scaled, derived, tentative): λ = β/√N, P = e^{α√N}.
     /// Signal β√N ρ₁ against noise α√N + N Λ_{ρ₁}(β/√N) ⇒ α₁ = α_c = βρ₁ as N → ∞.
     pub fn scaled(&self, beta: f64, n: Option<f64>) -> Result<ScaledThresholds> {
         positive("beta", beta)?;

@@ -1,4 +1,4 @@
-//! Diffusion models on a finite pattern set (SPEC §9 [AMB]; derived, checked numerically).
+//! Diffusion models on a finite pattern set (Ambrogioni, Entropy 2024; docs/theory.md#diffusion; derived, checked numerically).
 //!
 //! Data (1/P)Σ_μ δ(x − ξ^μ), variance-exploding forward process with s² = σ²t:
 //! p_t(x) = (1/P) Σ_μ N(x; ξ^μ, s²I). With β = 1/s² and w = softmax_μ(β ξ^μ·x − β‖ξ^μ‖²/2):

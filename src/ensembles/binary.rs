@@ -1,6 +1,6 @@
 use super::{ln_cosh, PatternEnsemble};
 
-/// Binary patterns, ξ_i = ±1 uniform (SPEC §1).
+/// Binary patterns, ξ_i = ±1 uniform (docs/theory.md#dam).
 ///
 /// For a configuration x with all |x_i| = √r (x proportional to a ±1 vector, in particular
 /// x = ξ¹ with r = 1): Λ_r(λ) = ln cosh(λ√r), and at r = 1

@@ -1,6 +1,6 @@
 use super::PatternEnsemble;
 
-/// Gaussian patterns, ξ_i ~ N(0, 1) i.i.d. (SPEC §1).
+/// Gaussian patterns, ξ_i ~ N(0, 1) i.i.d. (docs/theory.md#dam).
 ///
 /// Λ_r(λ) = λ²r/2, I_r(u) = u²/(2r); ‖ξ‖²/N ~ χ²_N/N with rate I_χ(ρ) = ½(ρ − 1 − ln ρ).
 #[derive(Debug, Clone, Copy, Default)]

@@ -1,10 +1,10 @@
-//! The generic path: Legendre transforms and edges computed from Λ_r alone (SPEC §1–§2).
+//! The generic path: Legendre transforms and edges computed from Λ_r alone (docs/theory.md#dam to #rem).
 //!
 //! All three quantities reduce to one monotone scalar equation in λ, solved by bracketing
 //! (geometric search) and Brent's method to full double precision:
 //! - conjugate λ(u): Λ_r'(λ) = u, so that I_r(u) = λu − Λ_r(λ) and I_r'(u) = λ;
 //! - λ_*(α, r): g_r(λ) = λΛ_r'(λ) − Λ_r(λ) = α, i.e. I_r(u_max) = α with u_max = Λ_r'(λ_*);
-//!   this is SPEC §2's λ_* = I_r'(u_max(α, r)).
+//!   this is docs/theory.md#rem's λ_* = I_r'(u_max(α, r)).
 
 use super::PatternEnsemble;
 use crate::error::{EngramError, Result};
@@ -79,7 +79,7 @@ pub fn rate<E: PatternEnsemble + ?Sized>(e: &E, u: f64, r: f64) -> Result<f64> {
     Ok(e.saddle_rate(l, r) + l * (u - e.log_mgf_prime(l, r)))
 }
 
-/// Condensation point λ_*(α, r): g_r(λ_*) = α (SPEC §2).
+/// Condensation point λ_*(α, r): g_r(λ_*) = α (docs/theory.md#rem).
 ///
 /// Domain: α > 0, r > 0. Returns ∞ when α ≥ sup_λ g_r(λ) = I_r(edge) (e.g. binary at
 /// α ≥ ln 2: more patterns than configurations, the REM never condenses).

@@ -1,4 +1,4 @@
-//! Pattern ensembles (SPEC §1): the large-deviation law of the overlap u = ξ·x/N between an
+//! Pattern ensembles (docs/theory.md#dam): the large-deviation law of the overlap u = ξ·x/N between an
 //! independent pattern ξ and a configuration x of squared norm per component r = ‖x‖²/N, and the
 //! law of the pattern norm ‖ξ‖²/N.
 //!
@@ -20,7 +20,7 @@ pub use spherical::Spherical;
 
 use crate::error::{EngramError, Result};
 
-/// A pattern ensemble, described by the overlap statistics of SPEC §1.
+/// A pattern ensemble, described by the overlap statistics of docs/theory.md#dam.
 ///
 /// Conventions: the ensemble is centred (Λ_r(0) = Λ_r'(0) = 0) and Λ_r is strictly convex in λ
 /// for λ > 0. All methods take λ ≥ 0 and r > 0.
@@ -31,7 +31,7 @@ pub trait PatternEnsemble: Send + Sync {
     /// ρ₁ = E‖ξ‖²/N, the squared norm per component of a typical pattern.
     fn rho1(&self) -> f64;
 
-    /// Λ_r(λ) = lim (1/N) log E exp(λ ξ·x) for ‖x‖²/N = r (SPEC §1 table).
+    /// Λ_r(λ) = lim (1/N) log E exp(λ ξ·x) for ‖x‖²/N = r (docs/theory.md#dam table).
     fn log_mgf(&self, lambda: f64, r: f64) -> f64;
 
     /// dΛ_r/dλ: the overlap u*(λ) that dominates the tilted law, increasing in λ.

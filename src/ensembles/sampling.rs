@@ -1,4 +1,4 @@
-//! Pattern sampling for the Monte-Carlo simulator (SPEC §1 table, "sampling" column).
+//! Pattern sampling for the Monte-Carlo simulator (docs/theory.md#dam table, "sampling" column).
 //!
 //! RNG: ChaCha8 (rand_chacha), one stream per sample: the generator of sample s is
 //! `ChaCha8Rng::seed_from_u64(seed)` with `set_stream(s)`, so every sample's patterns depend

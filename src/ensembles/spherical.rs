@@ -1,6 +1,6 @@
 use super::PatternEnsemble;
 
-/// Patterns uniform on the sphere of radius √N (SPEC §1).
+/// Patterns uniform on the sphere of radius √N (docs/theory.md#dam).
 ///
 /// With a = λ√r and cosine q: Λ_r(λ) = sup_q [a q + ½ ln(1 − q²)], attained at
 /// q(a) = 2a/(1 + √(1 + 4a²)); I_r(u) = −½ ln(1 − u²/r) for |u| < √r; the norm is exactly 1.

@@ -1,4 +1,4 @@
-//! Binary associative memories with F-interactions (SPEC §9, model A with L_v = Σ|v|):
+//! Binary associative memories with F-interactions (docs/theory.md#hopfield, model A with L_v = Σ|v|):
 //! the classic Hopfield network (F = x²), polynomial DAMs (F = xⁿ) and the exponential DAM
 //! (F = eˣ), their zero-temperature replica-symmetric theory (F = x²), and the exact
 //! asynchronous energy-descent dynamics with incremental overlaps.

@@ -1,4 +1,4 @@
-//! Activations Ψ of the IDP network and their Gaussian-smoothed forms (SPEC §8).
+//! Activations Ψ of the IDP network and their Gaussian-smoothed forms (docs/theory.md#idp).
 //!
 //! With additive noise σ each neuron fluctuates with variance s² = σ²/2 around its field, and the
 //! mean-field equations use Ψ_σ(h) = E_z Ψ(h + s z) and Ψ'_σ(h) = E_z Ψ'(h + s z), z ~ N(0, 1).
@@ -29,7 +29,7 @@ pub enum Activation {
         /// Gain β.
         gain: f64,
     },
-    /// Ψ(x) = clip(β x, −1, 1), gain β > 0 (β = 1: the hard tanh of SPEC §8).
+    /// Ψ(x) = clip(β x, −1, 1), gain β > 0 (β = 1: the hard tanh of docs/theory.md#idp).
     HardTanh {
         /// Gain β.
         gain: f64,
@@ -99,7 +99,7 @@ impl Activation {
         self.gain()
     }
 
-    /// Noise-smoothed Ψ_σ(h) = E_z Ψ(h + s z), s = σ/√2 (SPEC §8). Domain: σ ≥ 0, h finite.
+    /// Noise-smoothed Ψ_σ(h) = E_z Ψ(h + s z), s = σ/√2 (docs/theory.md#idp). Domain: σ ≥ 0, h finite.
     pub fn smoothed(&self, h: f64, sigma: f64) -> f64 {
         let s = sigma / std::f64::consts::SQRT_2;
         if s == 0.0 {
@@ -116,7 +116,7 @@ impl Activation {
         }
     }
 
-    /// Noise-smoothed slope Ψ'_σ(h) = E_z Ψ'(h + s z), s = σ/√2 (SPEC §8). Domain: σ ≥ 0.
+    /// Noise-smoothed slope Ψ'_σ(h) = E_z Ψ'(h + s z), s = σ/√2 (docs/theory.md#idp). Domain: σ ≥ 0.
     pub fn smoothed_prime(&self, h: f64, sigma: f64) -> f64 {
         let s = sigma / std::f64::consts::SQRT_2;
         if s == 0.0 {

@@ -1,4 +1,4 @@
-//! Energy of the IDP network (SPEC §8, u constant, no noise):
+//! Energy of the IDP network (docs/theory.md#idp, u constant, no noise):
 //!
 //! ```text
 //! E(x; u) = −½ Ψ(x)ᵀ W(u) Ψ(x) + Σ_i ∫_0^{Ψ(x_i)} Ψ⁻¹(v) dv,

@@ -1,4 +1,4 @@
-//! Memory fixed points of the IDP network and their thresholds (SPEC §8, orthogonal memories,
+//! Memory fixed points of the IDP network and their thresholds (docs/theory.md#idp, orthogonal memories,
 //! N → ∞).
 //!
 //! * memory amplitude m*: the largest root of m = α Ψ_σ(m) (x* = m* ξ_μ);
@@ -42,7 +42,7 @@ pub struct MemoryFixedPoint {
     pub origin_stable: bool,
 }
 
-/// α_exist(σ) = 1/Ψ'_σ(0) (SPEC §8). Domain: σ ≥ 0.
+/// α_exist(σ) = 1/Ψ'_σ(0) (docs/theory.md#idp). Domain: σ ≥ 0.
 pub fn alpha_exist(act: &Activation, sigma: f64) -> Result<f64> {
     check_sigma(sigma)?;
     let slope = act.smoothed_prime(0.0, sigma);
@@ -56,7 +56,7 @@ pub fn alpha_exist(act: &Activation, sigma: f64) -> Result<f64> {
     }
 }
 
-/// m*: the largest root of m = α Ψ_σ(m) in (0, α] (SPEC §8), or `None` if α Ψ'_σ(0) ≤ 1.
+/// m*: the largest root of m = α Ψ_σ(m) in (0, α] (docs/theory.md#idp), or `None` if α Ψ'_σ(0) ≤ 1.
 /// Domain: α > 0, σ ≥ 0.
 pub fn m_star(act: &Activation, saliency: f64, sigma: f64) -> Result<Option<f64>> {
     positive("saliency", saliency)?;
@@ -106,7 +106,7 @@ pub fn m_star(act: &Activation, saliency: f64, sigma: f64) -> Result<Option<f64>
         })
 }
 
-/// The fixed point, existence and stability thresholds of one memory (SPEC §8).
+/// The fixed point, existence and stability thresholds of one memory (docs/theory.md#idp).
 /// Domain: saliency > 0, σ ≥ 0.
 pub fn memory_fixed_point(act: &Activation, saliency: f64, sigma: f64) -> Result<MemoryFixedPoint> {
     let alpha_exist = alpha_exist(act, sigma)?;

@@ -1,8 +1,8 @@
-//! The input-driven plasticity (IDP) Hopfield network (SPEC §8): activations and their
+//! The input-driven plasticity (IDP) Hopfield network (docs/theory.md#idp): activations and their
 //! noise-smoothed forms, fixed points and thresholds, the reduced overlap dynamics, the
 //! two-timescale sequential-retrieval map, the energy, and the N-neuron simulator.
 //!
-//! Here α_μ is a **saliency** (ξ_μ·u/N), not the DAM load of SPEC §1–§7.
+//! Here α_μ is a **saliency** (ξ_μ·u/N), not the DAM load of docs/theory.md#dam to #scaled.
 
 pub mod activation;
 pub mod energy;

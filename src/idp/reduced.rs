@@ -1,4 +1,4 @@
-//! Reduced dynamics of the IDP network (SPEC §8; N → ∞, P finite, random ±1 memories):
+//! Reduced dynamics of the IDP network (docs/theory.md#idp; N → ∞, P finite, random ±1 memories):
 //!
 //! ```text
 //! da_μ/dt = −a_μ + α_μ E_{ξ,z}[ξ_μ Ψ(Σ_ν a_ν ξ_ν + s z)],   d(s²)/dt = −2s² + σ²,

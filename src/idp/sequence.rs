@@ -1,4 +1,4 @@
-//! Sequential retrieval on two timescales (SPEC §8 [SEQ]): the saliency map
+//! Sequential retrieval on two timescales (Betteti, Baggio, Zampieri, arXiv:2603.03201; docs/theory.md#sequence): the saliency map
 //! Z_{n+1} = κ(1 − θ/Z_n), its fixed points, dwell times, collapse and critical slowing.
 //!
 //! The map is the Möbius transformation of M = [[κ, −κθ], [1, 0]], whose eigenvalues are the
@@ -89,7 +89,7 @@ impl SequenceMap {
         self.fixed_points().map(|(zp, _)| self.dwell(zp))
     }
 
-    /// Asymptotic collapse count n_c ≈ π/arccos(√(κ/(4θ))) for κ < κ_c (SPEC §8).
+    /// Asymptotic collapse count n_c ≈ π/arccos(√(κ/(4θ))) for κ < κ_c (docs/theory.md#sequence).
     pub fn collapse_count_asymptotic(&self) -> Option<f64> {
         let c = (self.kappa / self.kappa_c()).sqrt();
         (c < 1.0).then(|| std::f64::consts::PI / c.acos())

@@ -1,4 +1,4 @@
-//! N-neuron simulator of the IDP network (SPEC §8, §10): Euler–Maruyama for
+//! N-neuron simulator of the IDP network (docs/theory.md#idp, #simulator): Euler–Maruyama for
 //!
 //! ```text
 //! dx = [−x + W(a) Ψ(x)] dt + σ dB,   W(a) = (1/N) Σ_μ a_μ ξ_μ ξ_μᵀ (diagonal set to 0),
@@ -9,7 +9,7 @@
 //! The classic comparator, dx/dt = −x + (1/N)ΞΞᵀΨ(x) + u, uses all saliencies 1, keeps the
 //! diagonal, and takes the input u = Σ_l c_l ξ_l as an external field.
 //!
-//! Two-timescale network (SPEC §8 [SEQ]): the same fast layer with hard tanh, and slow
+//! Two-timescale network (Betteti, Baggio, Zampieri, arXiv:2603.03201; docs/theory.md#sequence): the same fast layer with hard tanh, and slow
 //! saliencies τ da/dt = −a + κ S|m|, S the cyclic shift (S|m|)_μ = |m_{μ−1}|, integrated with
 //! the same Euler step.
 //!
@@ -104,7 +104,7 @@ pub fn memories<R: Rng>(kind: MemoryKind, n: usize, p: usize, rng: &mut R) -> Re
     }
 }
 
-/// Saliencies from an input u = Σ_l c_l ξ_l (SPEC §8): α_μ(u) = ξ_μ·u/N. For orthogonal
+/// Saliencies from an input u = Σ_l c_l ξ_l (docs/theory.md#idp): α_μ(u) = ξ_μ·u/N. For orthogonal
 /// memories α_μ = c_μ exactly; for random memories the crosstalk adds O(√(P/N)).
 /// Domain: `c.len() == P`, memories row-major P×N.
 pub fn saliencies_from_input(xi: &[f64], n: usize, c: &[f64]) -> Vec<f64> {
@@ -133,7 +133,7 @@ pub struct SdeParams {
     pub activation: Activation,
     /// Noise σ ≥ 0.
     pub sigma: f64,
-    /// Euler–Maruyama step (SPEC §10: 0.01).
+    /// Euler–Maruyama step (docs/theory.md#simulator: 0.01).
     pub dt: f64,
     /// Integration time.
     pub t_max: f64,
@@ -493,7 +493,7 @@ pub struct SequenceRun {
     pub series: Series,
 }
 
-/// Two-timescale network (SPEC §8 [SEQ]): fast hard-tanh IDP layer + slow saliencies, from
+/// Two-timescale network (Betteti, Baggio, Zampieri, arXiv:2603.03201; docs/theory.md#sequence): fast hard-tanh IDP layer + slow saliencies, from
 /// x₀ = ξ_0 (+ seed noise σ), a₀ = Z₀, other saliencies 0. A memory is "retrieved" while its
 /// |m| exceeds `retrieval_overlap`; a switch is recorded when a different memory becomes the
 /// retrieved one; the run collapses when no memory is retrieved for a time τ.

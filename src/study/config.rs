@@ -20,7 +20,7 @@ use super::Study;
 /// A study config: `[study]` and exactly one model section.
 #[derive(Debug, Clone)]
 pub struct StudyConfig {
-    /// `[study]`: name (results/<name>/) and description.
+    /// `[study]`: name (`results/<name>/`) and description.
     pub study: StudySection,
     /// The model section (one of [`ModelSection::KEYS`]).
     pub model: ModelSection,
@@ -153,7 +153,7 @@ impl<'de> Deserialize<'de> for StudyConfig {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct StudySection {
-    /// Name of the study: results land in results/<name>/ (letters, digits, - and _).
+    /// Name of the study: results land in `results/<name>/` (letters, digits, - and _).
     pub name: String,
     /// Free text.
     #[serde(default)]

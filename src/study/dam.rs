@@ -1,4 +1,4 @@
-//! `[dam_simulation]` studies: the simulation grid with the theory beside it (SPEC §3, §6,
+//! `[dam_simulation]` studies: the simulation grid with the theory beside it (docs/theory.md#alpha-1, #basins,
 //! §10), crossings α_{1/2}(N) with their 1/N extrapolation, and the figure.
 
 use std::path::{Path, PathBuf};

@@ -1,4 +1,4 @@
-//! `[idp_noise]` and `[idp_sequence]` studies (SPEC §8): theory curves, N-neuron simulations
+//! `[idp_noise]` and `[idp_sequence]` studies (docs/theory.md#idp): theory curves, N-neuron simulations
 //! (resumable, shardable), and figures rendered from the CSV files.
 
 use std::path::{Path, PathBuf};
@@ -129,7 +129,7 @@ fn opt(x: Option<f64>) -> String {
 }
 
 /// Columns of a memory fixed-point row (`engram idp fixed-point` and `[idp_noise]`
-/// theory.csv; SPEC §11 order first).
+/// theory.csv; the `idp map` columns first).
 pub const NOISE_THEORY: [&str; 10] = [
     "m_star",
     "alpha_exist",

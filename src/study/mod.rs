@@ -1,5 +1,5 @@
-//! Studies from config files (SPEC §11 `engram run`): parse a TOML study, run its theory and
-//! simulation sweeps, write tidy CSV, figures and a manifest under `results/<study>/`,
+//! Studies from config files (`engram run`): parse a TOML study, run its theory and
+//! simulation sweeps, write tidy CSV, figures and a manifest under ``results/<study>/``,
 //! atomically; resume interrupted runs, split them into shards, merge shards, re-render
 //! figures from the CSV files.
 //!
@@ -41,7 +41,7 @@ use crate::io::PointStore;
 
 /// What a study's `run` gets from the driver.
 pub struct Context<'a> {
-    /// The study directory results/<study>/ (exists).
+    /// The study directory `results/<study>/` (exists).
     pub dir: &'a Path,
     /// Resume, shard or assemble-only.
     pub schedule: Schedule,
@@ -84,7 +84,7 @@ pub struct RunOptions {
 /// What a finished study wrote.
 #[derive(Debug, Clone)]
 pub struct StudyReport {
-    /// Directory results/<study>.
+    /// Directory `results/<study>`.
     pub dir: PathBuf,
     /// Files written, in order.
     pub files: Vec<PathBuf>,

@@ -1,4 +1,4 @@
-//! Phase diagram of dense associative memories in the (λ, α) plane (SPEC §5).
+//! Phase diagram of dense associative memories in the (λ, α) plane (docs/theory.md#phase-diagram).
 
 use rayon::prelude::*;
 

@@ -1,4 +1,4 @@
-//! The Krotov–Hopfield two-group network (SPEC §9): feature neurons v (N_f), hidden neurons h
+//! The Krotov–Hopfield two-group network (docs/theory.md#two-group): feature neurons v (N_f), hidden neurons h
 //! (N_h), memories ξ (rows, N_h × N_f), Lagrangians L_v, L_h with g = ∇L_v, f = ∇L_h:
 //!
 //! ```text
@@ -435,7 +435,7 @@ impl TwoGroup<'_> {
     }
 }
 
-/// The models of SPEC §9's table, by name.
+/// The models of docs/theory.md#two-group's table, by name.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Model {
     /// A: L_v = Σ|v|, L_h = Σ F(h), F = x^power.

@@ -11,11 +11,11 @@ use engram::sweep::ParamList;
 
 use crate::cli::common::{check_positive, fmt, par_rows, write_csv, EnsembleArg};
 
-/// `engram dam ...`: theory of dense associative memories (SPEC §2–§7).
+/// `engram dam ...`: theory of dense associative memories (docs/theory.md#rem to #scaled).
 #[derive(Debug, Subcommand)]
 pub enum DamCommand {
-    /// Retrieval thresholds vs λ: α₁ (typical pattern, SPEC §3) and the α_c lower bound (all
-    /// patterns, SPEC §4) with one column per failure channel (inf = channel absent).
+    /// Retrieval thresholds vs λ: α₁ (typical pattern, docs/theory.md#alpha-1) and the α_c lower bound (all
+    /// patterns, docs/theory.md#alpha-c) with one column per failure channel (inf = channel absent).
     ///
     /// Columns: lambda,alpha_1,alpha_c,alpha_c_norm,alpha_c_pair,alpha_c_binding,phase_at_alpha_1,rho_f
     Thresholds {
@@ -26,7 +26,7 @@ pub enum DamCommand {
         lambda: ParamList,
     },
     /// Auxiliary REM at (α, λ, r): free energy φ, phase, dominating overlap u*, condensation
-    /// point λ_*(α, r) (SPEC §2).
+    /// point λ_*(α, r) (docs/theory.md#rem).
     ///
     /// Columns: phi,phase,u_star,lambda_star,alpha,lambda,r,u_max,entropy
     Rem {
@@ -34,7 +34,7 @@ pub enum DamCommand {
         point: PointArgs,
     },
     /// Basin of attraction of one attention step: critical overlap m_c = φ(α, λ, r)/λ and
-    /// cosine m_c/√(r ρ₁) (SPEC §6; cos_c > 1: no retrieval from norm r).
+    /// cosine m_c/√(r ρ₁) (docs/theory.md#basins; cos_c > 1: no retrieval from norm r).
     ///
     /// Columns: m_c,alpha,lambda,r,cos_c,phase
     Basin {
@@ -52,7 +52,7 @@ pub enum DamCommand {
         #[arg(long, value_name = "A", allow_hyphen_values = true)]
         alpha: ParamList,
     },
-    /// Monte-Carlo simulation (SPEC §1, §10): P = round(e^{αN}) patterns, gradient descent
+    /// Monte-Carlo simulation (docs/theory.md#dam, #simulator): P = round(e^{αN}) patterns, gradient descent
     /// x ← x − η∇E from x₀ = ξ¹ (or from --cosine C with norm --r R), until ‖Δx‖/√N < xtol.
     /// One row per (n, α, λ, cosine) grid point; errors are standard errors, and for
     /// p_retrieved the one-sigma Wilson half-width. Theory columns sit beside the measurements.
@@ -62,12 +62,12 @@ pub enum DamCommand {
     /// phi_theory,alpha_1_theory,cosine,r,m_c_theory,cos_c_theory,ensemble,eta,max_steps,xtol,threshold,seed
     Simulate(simulate::SimulateArgs),
     /// Finite-size crossing α_{1/2}(N) of the simulated retrieval probability (x₀ = ξ¹) for each
-    /// N, and its linear extrapolation in 1/N, beside the theory α₁(λ) (SPEC §3, §10). Takes the
+    /// N, and its linear extrapolation in 1/N, beside the theory α₁(λ) (docs/theory.md#alpha-1, #simulator). Takes the
     /// `simulate` options with one λ and an α list or range spanning the crossing.
     ///
     /// Columns: n,alpha_half,alpha_half_err,lambda,alpha_1_theory,kind (crossing | extrapolated_1/N)
     Crossing(simulate::CrossingArgs),
-    /// Scaled dot-product regime λ = β/√N, P = e^{α√N} (SPEC §7, derived, TENTATIVE):
+    /// Scaled dot-product regime λ = β/√N, P = e^{α√N} (docs/theory.md#scaled, derived, TENTATIVE):
     /// α₁ = α_c = βρ₁, and the finite-N value if --n is given.
     ///
     /// Columns: beta,alpha_1,alpha_c,n,alpha_1_n,status
