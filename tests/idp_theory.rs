@@ -261,3 +261,46 @@ fn smoothed_tanh_saturated_tail() {
     }
     assert!(engram::idp::m_star(&act, 2.0, 0.025).unwrap().is_some());
 }
+
+/// Stability from the Jacobian's spectrum (nalgebra) against the hand-derived threshold
+/// α_stab = 1/Ψ'(m*): N = 64 orthogonal memories, tanh gain 2, memory 0 at saliency 1 and its
+/// fixed point m*ξ₀; a competitor at 0.8 α_stab leaves the largest eigenvalue negative, one at
+/// 1.25 α_stab makes it positive, and the eigenvalue along the competitor is −1 + α_ν Ψ'(m*).
+#[test]
+fn jacobian_spectrum_matches_alpha_stab() {
+    use engram::idp::fixed_point::{jacobian_spectrum, memory_fixed_point};
+    use engram::idp::sim::{memories, MemoryKind};
+    let act = Activation::tanh(2.0).unwrap();
+    let n = 64;
+    let xi = memories(
+        MemoryKind::Orthogonal,
+        n,
+        2,
+        &mut engram::ensembles::sample_rng(1, 0),
+    )
+    .unwrap();
+    let fp = memory_fixed_point(&act, 1.0, 0.0).unwrap();
+    let (m, stab) = (fp.m_star.unwrap(), fp.alpha_stab.unwrap());
+    let x: Vec<f64> = xi[..n].iter().map(|&v| m * v).collect();
+    for (factor, stable) in [(0.8, true), (1.25, false)] {
+        let a = [1.0, factor * stab];
+        // W = (1/N) Σ_μ α_μ ξ_μ ξ_μᵀ (the diagonal kept: the orthogonal algebra is exact)
+        let mut w = vec![0.0; n * n];
+        for (mu, &am) in a.iter().enumerate() {
+            let r = &xi[mu * n..(mu + 1) * n];
+            for i in 0..n {
+                for j in 0..n {
+                    w[i * n + j] += am * r[i] * r[j] / n as f64;
+                }
+            }
+        }
+        let ev = jacobian_spectrum(&act, &w, &x).unwrap();
+        let top = *ev.last().unwrap();
+        assert_eq!(top < 0.0, stable, "factor {factor}: top eigenvalue {top}");
+        let along = -1.0 + a[1] * act.psi_prime(m);
+        assert!(
+            ev.iter().any(|e| (e - along).abs() < 1e-9),
+            "{along} not in {ev:?}"
+        );
+    }
+}

@@ -117,9 +117,10 @@ impl PatternSet {
         -crate::numerics::log_sum_exp(&l) / lambda + 0.5 * x.iter().map(|v| v * v).sum::<f64>()
     }
 
-    /// Largest eigenvalue of the pattern covariance C = (1/P)Σ(ξ − ξ̄)(ξ − ξ̄)ᵀ by power
-    /// iteration, C u computed as (1/P)Σ_μ c_μ (c_μ·u) without forming C (stops at 1e-13
-    /// relative change).
+    /// Largest eigenvalue of the pattern covariance C = (1/P)Σ(ξ − ξ̄)(ξ − ξ̄)ᵀ: C is formed
+    /// as a symmetric N × N matrix (O(PN²)) and diagonalised by nalgebra's symmetric eigensolver
+    /// (O(N³), exact to round-off; the hand-written power iteration it replaces needed up to
+    /// 10⁴ passes over the P × N patterns when the top two eigenvalues are close).
     pub fn cov_lambda_max(&self) -> f64 {
         let (p, n) = (self.p(), self.n);
         let mut mean = vec![0.0; n];
@@ -128,37 +129,26 @@ impl PatternSet {
                 *m += v / p as f64;
             }
         }
-        let centred: Vec<f64> = self
-            .xi
-            .chunks(n)
-            .flat_map(|r| r.iter().zip(&mean).map(|(a, b)| a - b).collect::<Vec<_>>())
-            .collect();
-        let mut u = vec![1.0; n];
-        let mut lam = 0.0;
-        let mut cu = vec![0.0; n];
-        for _ in 0..10_000 {
-            // C u = (1/P) Σ_μ c_μ (c_μ·u)
-            cu.fill(0.0);
-            for r in centred.chunks(n) {
-                let d: f64 = r.iter().zip(&u).map(|(a, b)| a * b).sum::<f64>() / p as f64;
-                for (o, &v) in cu.iter_mut().zip(r) {
-                    *o += d * v;
+        let mut c = nalgebra::DMatrix::<f64>::zeros(n, n);
+        let mut d = vec![0.0; n];
+        for r in self.xi.chunks(n) {
+            for ((di, &v), &m) in d.iter_mut().zip(r).zip(&mean) {
+                *di = v - m;
+            }
+            // upper triangle of the rank-one update d dᵀ
+            for j in 0..n {
+                let dj = d[j] / p as f64;
+                for i in 0..=j {
+                    c[(i, j)] += d[i] * dj;
                 }
             }
-            let norm = cu.iter().map(|v| v * v).sum::<f64>().sqrt();
-            if norm == 0.0 {
-                return 0.0;
-            }
-            let new = norm / u.iter().map(|v| v * v).sum::<f64>().sqrt();
-            for (ui, &c) in u.iter_mut().zip(&cu) {
-                *ui = c / norm;
-            }
-            if (new - lam).abs() <= 1e-13 * new {
-                return new;
-            }
-            lam = new;
         }
-        lam
+        for j in 0..n {
+            for i in 0..j {
+                c[(j, i)] = c[(i, j)];
+            }
+        }
+        c.symmetric_eigenvalues().max().max(0.0)
     }
 }
 

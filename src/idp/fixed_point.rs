@@ -155,3 +155,36 @@ pub fn sigma_exist(act: &Activation, saliency: f64) -> Result<Option<f64>> {
             reason: e.to_string(),
         })
 }
+
+/// Eigenvalues (ascending) of the Jacobian J = −I + W·diag Ψ'(x) of the noise-free flow
+/// ẋ = −x + WΨ(x) at a state x, for a symmetric coupling W (row-major N × N). With
+/// D = diag Ψ'(x) ≥ 0, J is similar to the symmetric −I + D^{1/2} W D^{1/2}, so the spectrum is
+/// real; it is computed by nalgebra's symmetric eigensolver. A fixed point is linearly stable
+/// iff the largest eigenvalue is negative — the check behind α_stab = 1/Ψ'(m*) of
+/// docs/theory.md#idp-fixed-points, without the orthogonality it assumes.
+/// Domain: `w` of length N², `x` of length N ≥ 1.
+pub fn jacobian_spectrum(act: &Activation, w: &[f64], x: &[f64]) -> Result<Vec<f64>> {
+    let n = x.len();
+    if n == 0 || w.len() != n * n {
+        return Err(EngramError::InvalidParameter {
+            name: "w",
+            value: format!("{} entries for N = {n}", w.len()),
+            allowed: "a row-major N x N coupling matrix and a state of length N >= 1",
+        });
+    }
+    let s: Vec<f64> = x
+        .iter()
+        .map(|&v| act.psi_prime(v).max(0.0).sqrt())
+        .collect();
+    let m = nalgebra::DMatrix::from_fn(n, n, |i, j| {
+        let v = 0.5 * (w[i * n + j] + w[j * n + i]) * s[i] * s[j];
+        if i == j {
+            v - 1.0
+        } else {
+            v
+        }
+    });
+    let mut ev: Vec<f64> = m.symmetric_eigenvalues().iter().copied().collect();
+    ev.sort_by(f64::total_cmp);
+    Ok(ev)
+}
