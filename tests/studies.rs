@@ -553,3 +553,95 @@ fn bad_validation_config() {
         "{e}"
     );
 }
+
+/// `--shard slurm` reads the array task from the environment: a 1-based array of three tasks
+/// (ids 1..3, MIN/MAX set, no COUNT) writes shards 0/3..2/3, a quoted glob merges them, and the
+/// result equals the unsharded run byte for byte. Outside an array job it is a one-line error.
+#[test]
+fn slurm_shards_and_glob_merge() {
+    let full = tmpdir("slurm-full");
+    let want =
+        std::fs::read_to_string(run_quick("retrieval", &full, &[]).join("simulation.csv")).unwrap();
+    let root = tmpdir("slurm");
+    for id in 1..=3 {
+        let out = root.join(format!("task{id}"));
+        let o = Command::new(env!("CARGO_BIN_EXE_engram"))
+            .args([
+                "run",
+                &config("retrieval"),
+                "--quick",
+                "--shard",
+                "slurm",
+                "--out",
+            ])
+            .arg(&out)
+            .env("SLURM_ARRAY_TASK_ID", id.to_string())
+            .env("SLURM_ARRAY_TASK_MIN", "1")
+            .env("SLURM_ARRAY_TASK_MAX", "3")
+            .env_remove("SLURM_ARRAY_TASK_COUNT")
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        assert!(out
+            .join(format!("retrieval/shard-{}-of-3.done", id - 1))
+            .exists());
+    }
+    let pattern = format!("{}/task*/retrieval", root.display());
+    let (code, _, err) = engram(&["merge", &pattern]);
+    assert_eq!(code, 0, "{err}");
+    let merged = root.join("task1/retrieval/simulation.csv");
+    assert_eq!(std::fs::read_to_string(merged).unwrap(), want);
+    let o = Command::new(env!("CARGO_BIN_EXE_engram"))
+        .args(["run", &config("retrieval"), "--quick", "--shard", "slurm"])
+        .env_remove("SLURM_ARRAY_TASK_ID")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        !o.status.success() && err.contains("SLURM_ARRAY_TASK_ID"),
+        "{err}"
+    );
+    let (code, _, err) = engram(&["merge", &format!("{}/nothing*", root.display())]);
+    assert!(code != 0 && err.contains("matches no directory"), "{err}");
+}
+
+/// The SLURM environment rules: 0- and 1-based arrays, steps, COUNT over MAX, bad ids.
+#[test]
+fn slurm_shard_rules() {
+    use engram::study::slurm_shard;
+    let env = |pairs: &'static [(&'static str, &'static str)]| {
+        move |k: &str| pairs.iter().find(|p| p.0 == k).map(|p| p.1.to_string())
+    };
+    let zero: &[(&str, &str)] = &[
+        ("SLURM_ARRAY_TASK_ID", "2"),
+        ("SLURM_ARRAY_TASK_MIN", "0"),
+        ("SLURM_ARRAY_TASK_MAX", "3"),
+    ];
+    assert_eq!(slurm_shard(env(zero)).unwrap(), (2, 4));
+    let one: &[(&str, &str)] = &[
+        ("SLURM_ARRAY_TASK_ID", "4"),
+        ("SLURM_ARRAY_TASK_MIN", "1"),
+        ("SLURM_ARRAY_TASK_COUNT", "4"),
+    ];
+    assert_eq!(slurm_shard(env(one)).unwrap(), (3, 4));
+    let step: &[(&str, &str)] = &[
+        ("SLURM_ARRAY_TASK_ID", "8"),
+        ("SLURM_ARRAY_TASK_MIN", "0"),
+        ("SLURM_ARRAY_TASK_MAX", "12"),
+        ("SLURM_ARRAY_TASK_STEP", "4"),
+    ];
+    assert_eq!(slurm_shard(env(step)).unwrap(), (2, 4));
+    let outside: &[(&str, &str)] = &[
+        ("SLURM_ARRAY_TASK_ID", "7"),
+        ("SLURM_ARRAY_TASK_MIN", "1"),
+        ("SLURM_ARRAY_TASK_MAX", "3"),
+    ];
+    assert!(slurm_shard(env(outside)).is_err());
+    let none: &[(&str, &str)] = &[("SLURM_ARRAY_TASK_ID", "1")];
+    assert!(slurm_shard(env(none)).is_err());
+    let bad: &[(&str, &str)] = &[("SLURM_ARRAY_TASK_ID", "x"), ("SLURM_ARRAY_TASK_MAX", "3")];
+    assert!(slurm_shard(env(bad))
+        .unwrap_err()
+        .to_string()
+        .contains("SLURM_ARRAY_TASK_ID"));
+}

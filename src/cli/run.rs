@@ -19,7 +19,8 @@ pub struct RunArgs {
     /// Reuse the simulation points an interrupted run already finished.
     #[arg(long)]
     pub resume: bool,
-    /// Run only shard i of n (0-based, e.g. 3/8, a SLURM array index); join with `engram merge`.
+    /// Run only shard i of n (0-based, e.g. 3/8), or `slurm`: the shard of this SLURM array task
+    /// (from SLURM_ARRAY_TASK_ID/MIN/MAX/COUNT, 0- or 1-based arrays); join with `engram merge`.
     #[arg(long, value_name = "I/N")]
     pub shard: Option<String>,
     /// Reduced sizes (fewer samples, points and smaller N), for CI and smoke tests.
@@ -31,7 +32,8 @@ pub struct RunArgs {
 #[derive(Debug, Args)]
 pub struct MergeArgs {
     /// Study directories of the shards; the first (results/<study>) receives the merged
-    /// results. Shards that wrote into the same directory need only that one.
+    /// results. Shards that wrote into the same directory need only that one. A quoted glob
+    /// ('shards/*/validation') is expanded here, in sorted order.
     #[arg(required = true)]
     pub dirs: Vec<PathBuf>,
 }
@@ -73,9 +75,34 @@ pub fn run(args: RunArgs, out: &mut dyn std::io::Write) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Expand arguments holding glob characters (sorted); others pass unchanged. A glob that
+/// matches nothing is an error.
+fn expand_globs(dirs: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    for d in dirs {
+        let s = d.to_string_lossy();
+        if !s.contains(['*', '?', '[']) {
+            out.push(d.clone());
+            continue;
+        }
+        let mut m: Vec<PathBuf> = glob::glob(&s)
+            .map_err(|e| anyhow::anyhow!("invalid glob '{s}': {e}"))?
+            .filter_map(|p| p.ok())
+            .filter(|p| p.is_dir())
+            .collect();
+        if m.is_empty() {
+            anyhow::bail!("invalid glob '{s}': it matches no directory");
+        }
+        m.sort();
+        out.extend(m);
+    }
+    Ok(out)
+}
+
 pub fn merge(args: MergeArgs, out: &mut dyn std::io::Write) -> anyhow::Result<()> {
+    let dirs = expand_globs(&args.dirs)?;
     let (p, pb) = progress();
-    let report = engram::study::merge(&args.dirs, &p);
+    let report = engram::study::merge(&dirs, &p);
     pb.finish_and_clear();
     for f in &report?.files {
         writeln!(out, "wrote {}", f.display())?;

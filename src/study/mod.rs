@@ -95,8 +95,59 @@ fn create_dir(dir: &Path) -> Result<()> {
         .map_err(|e| EngramError::Io(format!("cannot create {}: {e}", dir.display())))
 }
 
-/// Parse a shard spec "i/n" (0 ≤ i < n).
+/// The shard of a SLURM array task, from the job's environment (`get` reads one variable):
+/// index (SLURM_ARRAY_TASK_ID − MIN)/STEP and count SLURM_ARRAY_TASK_COUNT, or
+/// (MAX − MIN)/STEP + 1 when COUNT is absent; MIN defaults to 0 and STEP to 1. Works for 0- and
+/// 1-based arrays (`--array=0-3` and `--array=1-4` both give shards 0/4 … 3/4).
+pub fn slurm_shard(get: impl Fn(&str) -> Option<String>) -> Result<(usize, usize)> {
+    let num = |name: &'static str| -> Result<Option<usize>> {
+        match get(name) {
+            None => Ok(None),
+            Some(v) => v
+                .trim()
+                .parse()
+                .map(Some)
+                .map_err(|_| EngramError::InvalidParameter {
+                    name,
+                    value: v,
+                    allowed: "a whole number (set by SLURM in an array job)",
+                }),
+        }
+    };
+    let id = num("SLURM_ARRAY_TASK_ID")?.ok_or(EngramError::InvalidParameter {
+        name: "shard",
+        value: "slurm".into(),
+        allowed: "an array job: SLURM_ARRAY_TASK_ID is not set (submit with sbatch --array)",
+    })?;
+    let min = num("SLURM_ARRAY_TASK_MIN")?.unwrap_or(0);
+    let step = num("SLURM_ARRAY_TASK_STEP")?.unwrap_or(1).max(1);
+    let n = match (num("SLURM_ARRAY_TASK_COUNT")?, num("SLURM_ARRAY_TASK_MAX")?) {
+        (Some(c), _) => c,
+        (None, Some(max)) if max >= min => (max - min) / step + 1,
+        _ => {
+            return Err(EngramError::InvalidParameter {
+                name: "shard",
+                value: "slurm".into(),
+                allowed: "an array job with SLURM_ARRAY_TASK_COUNT or SLURM_ARRAY_TASK_MAX set",
+            })
+        }
+    };
+    if id < min || (id - min) % step != 0 || (id - min) / step >= n {
+        return Err(EngramError::InvalidParameter {
+            name: "shard",
+            value: format!("SLURM_ARRAY_TASK_ID = {id} (min {min}, step {step}, count {n})"),
+            allowed: "a task id inside its array",
+        });
+    }
+    Ok(((id - min) / step, n))
+}
+
+/// Parse a shard spec "i/n" (0 ≤ i < n), or "slurm": the shard of this SLURM array task
+/// ([`slurm_shard`] on the environment).
 pub fn parse_shard(s: &str) -> Result<(usize, usize)> {
+    if s.trim() == "slurm" {
+        return slurm_shard(|k| std::env::var(k).ok());
+    }
     let bad = || EngramError::InvalidParameter {
         name: "shard",
         value: s.into(),
