@@ -11,7 +11,7 @@
 //! i.e. ξ¹'s softmax weight at x₀ = ξ¹ exceeds 1/2. Given ξ¹, the overlaps of the other
 //! (independent) patterns are i.i.d. with a known law, so a draw costs O(P), not O(PN):
 //! gaussian u = ‖ξ¹‖ z with ‖ξ¹‖² ~ χ²_N; spherical u = N c with (1 + c)/2 ~ Beta((N−1)/2,
-//! (N−1)/2) and ‖ξ¹‖² = N; binary u = N − 2·Bin(N, ½) and ‖ξ¹‖² = N. Since L(P) grows with P
+//! (N−1)/2) and ‖ξ¹‖² = N; binary u = N − 2·Bin(N, ½) (the set bits of N fair random bits) and ‖ξ¹‖² = N. Since L(P) grows with P
 //! and the patterns are exchangeable, one draw of the sequence u₂, u₃, … serves every P at
 //! once: the draw fails first at P* (L(P*) ≥ λ‖ξ¹‖²), and since P = round(e^{αN}) it fails for
 //! every α ≥ α* = ln(P* − ½)/N. The median of α* over draws is the finite-N REM crossing
@@ -32,7 +32,7 @@
 //! ‖ξ¹‖²). Each fit reports χ²/dof and its p-value, a = α_{1/2}(∞) ± error and its z against
 //! the theory, and leave-one-N-out refits.
 
-use rand_distr::{Beta, Binomial, Distribution, StandardNormal};
+use rand_distr::{Beta, Distribution, StandardNormal};
 use rayon::prelude::*;
 
 use crate::ensembles::{sample_rng, EnsembleKind};
@@ -49,9 +49,9 @@ pub struct RemDraw {
     norm: f64,
     scale: f64,
     beta: Option<Beta<f64>>,
-    binom: Option<Binomial>,
     m: f64,
     s: f64,
+    s_fail: f64,
     p: f64,
     /// The critical load α*, once reached.
     pub alpha_star: Option<f64>,
@@ -95,9 +95,9 @@ impl RemDraw {
             norm: r2.sqrt(),
             scale,
             beta: Beta::new((nf - 1.0) / 2.0, (nf - 1.0) / 2.0).ok(),
-            binom: Binomial::new(n as u64, 0.5).ok(),
             m: f64::NEG_INFINITY,
             s: 0.0,
+            s_fail: f64::INFINITY,
             p: 1.0,
             alpha_star: None,
         }
@@ -118,18 +118,29 @@ impl RemDraw {
                     self.scale * nf * (2.0 * b - 1.0)
                 }
                 EnsembleKind::Binary => {
-                    let k = self.binom.as_ref().expect("valid").sample(&mut self.rng) as f64;
-                    self.scale * (nf - 2.0 * k)
+                    // Bin(N, ½) exactly, as the number of set bits among N fair random bits
+                    use rand::Rng;
+                    let (mut k, mut left) = (0u32, self.n);
+                    while left >= 64 {
+                        k += self.rng.next_u64().count_ones();
+                        left -= 64;
+                    }
+                    if left > 0 {
+                        k += (self.rng.next_u64() & ((1u64 << left) - 1)).count_ones();
+                    }
+                    self.scale * (nf - 2.0 * k as f64)
                 }
             };
             let l = self.lambda * u;
             if l > self.m {
                 self.s = self.s * (self.m - l).exp() + 1.0;
                 self.m = l;
+                // L = m + ln s ≥ signal  ⟺  s ≥ e^{signal − m}, recomputed only when m moves
+                self.s_fail = (self.signal - self.m).exp();
             } else {
                 self.s += (l - self.m).exp();
             }
-            if self.m + self.s.ln() >= self.signal {
+            if self.s >= self.s_fail {
                 self.alpha_star = Some((self.p - 0.5).ln() / nf);
             }
         }

@@ -1,6 +1,14 @@
-//! Publication figures with plotters: PNG and SVG, the DejaVu Sans font embedded in the binary
-//! (no system fonts needed), Greek letters and subscripts from Unicode, theory as lines and
+//! Publication figures: one drawing, three formats. Each figure is drawn once as SVG by
+//! plotters, with the DejaVu Sans font embedded in the binary (no system fonts needed); the PNG
+//! is that SVG rasterised by resvg (antialiased), and the PDF (feature `pdf`) is the same SVG
+//! converted by svg2pdf, so all formats show the same picture. Theory is drawn as lines,
 //! simulation as points with error bars, log axes on request.
+//!
+//! Labels take a small markup for real subscripts and superscripts: `α_{1/2}`, `s^{2}`,
+//! `λ_{c}(α)` become SVG `tspan`s with a baseline shift, honoured in every format
+//! ([`markup_to_svg`]). The legend goes to the corner of the axes that covers the fewest data
+//! (curve points, error bars, line segments), starting from the figure's preferred corner;
+//! legend entries carry the marker or dash of their curves.
 //!
 //! Two sizes: `paper` (3.4 in × 2.55 in at 300 dpi, a two-column figure) written as
 //! `<stem>.png` and `<stem>.svg` (and `<stem>.pdf` with the `pdf` feature), and `talk`
@@ -8,7 +16,8 @@
 //! Every file is written atomically.
 
 use std::path::{Path, PathBuf};
-use std::sync::Once;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Mutex, Once};
 
 use plotters::coord::ranged1d::{AsRangedCoord, ValueFormatter};
 use plotters::prelude::*;
@@ -272,7 +281,8 @@ impl Figure {
         )
     }
 
-    /// Render `<stem>.png`, `<stem>.svg` (paper size) and `<stem>_talk.png`; returns the paths.
+    /// Render `<stem>.png`, `<stem>.svg` (paper size) and `<stem>_talk.png` (and `<stem>.pdf`
+    /// with the `pdf` feature); returns the paths. The PNGs are the SVG drawing rasterised.
     pub fn render(&self, stem: &Path) -> Result<Vec<PathBuf>> {
         register_fonts();
         let mut written = Vec::new();
@@ -281,56 +291,212 @@ impl Figure {
             s.push(suffix);
             PathBuf::from(s)
         };
+        let mut paper_svg = String::new();
         for (size, suffix) in [(PAPER, ".png"), (TALK, "_talk.png")] {
             let path = with_ext(suffix);
-            let mut buf = vec![255u8; (size.w * size.h * 3) as usize];
-            {
-                let root =
-                    BitMapBackend::with_buffer(&mut buf, (size.w, size.h)).into_drawing_area();
-                self.draw(&root, size).map_err(|e| plot_err(&path, e))?;
-                root.present().map_err(|e| plot_err(&path, e))?;
-            }
-            let img = image::RgbImage::from_raw(size.w, size.h, buf)
-                .ok_or_else(|| plot_err(&path, "bad buffer"))?;
-            let mut png = Vec::new();
-            img.write_to(
-                &mut std::io::Cursor::new(&mut png),
-                image::ImageOutputFormat::Png,
-            )
-            .map_err(|e| plot_err(&path, e))?;
+            let (svg, rect) = self.svg(size, true).map_err(|e| plot_err(&path, e))?;
+            let png = rasterise_png(&svg).map_err(|e| plot_err(&path, e))?;
             write_atomic(&path, &png)?;
-            written.push(path);
+            written.push(path.clone());
+            if size.w == PAPER.w {
+                if LEGEND_AUDIT.load(Ordering::Relaxed) {
+                    let n = match rect {
+                        Some(r) => self.ink_under(size, r).map_err(|e| plot_err(&path, e))?,
+                        None => 0,
+                    };
+                    AUDIT.lock().expect("audit lock").push((path.clone(), n));
+                }
+                paper_svg = svg;
+            }
         }
         let path = with_ext(".svg");
-        let mut svg = String::new();
-        {
-            let root = SVGBackend::with_string(&mut svg, (PAPER.w, PAPER.h)).into_drawing_area();
-            self.draw(&root, PAPER).map_err(|e| plot_err(&path, e))?;
-            root.present().map_err(|e| plot_err(&path, e))?;
-        }
-        write_atomic(&path, svg.as_bytes())?;
+        write_atomic(&path, paper_svg.as_bytes())?;
         written.push(path);
         #[cfg(feature = "pdf")]
         {
             let path = with_ext(".pdf");
-            write_atomic(&path, &svg_to_pdf(&svg).map_err(|e| plot_err(&path, e))?)?;
+            write_atomic(
+                &path,
+                &svg_to_pdf(&paper_svg).map_err(|e| plot_err(&path, e))?,
+            )?;
             written.push(path);
         }
         Ok(written)
+    }
+
+    /// The SVG drawing at `size` (markup expanded) and the legend box in pixels, if any.
+    fn svg(&self, size: Size, legend: bool) -> std::result::Result<(String, Option<Rect>), String> {
+        let mut svg = String::new();
+        let rect;
+        {
+            let root = SVGBackend::with_string(&mut svg, (size.w, size.h)).into_drawing_area();
+            rect = self.draw(&root, size, legend)?;
+            root.present().map_err(|e| e.to_string())?;
+        }
+        Ok((markup_to_svg(&svg), rect))
+    }
+
+    /// Pixels of data ink (not white) inside `rect` in the drawing without its legend: 0 means
+    /// the legend hides no marker, error bar or line.
+    fn ink_under(&self, size: Size, rect: Rect) -> std::result::Result<usize, String> {
+        let (svg, _) = self.svg(size, false)?;
+        let pix = rasterise_rgb(&svg)?;
+        let (x0, y0, x1, y1) = rect;
+        let mut n = 0;
+        for y in y0.max(0)..y1.min(size.h as i32) {
+            for x in x0.max(0)..x1.min(size.w as i32) {
+                let i = 3 * (y as usize * size.w as usize + x as usize);
+                // antialiasing fringes of far-away strokes stay near white
+                if pix[i] < 200 || pix[i + 1] < 200 || pix[i + 2] < 200 {
+                    n += 1;
+                }
+            }
+        }
+        Ok(n)
+    }
+
+    /// Legend entries in drawing order: cell colours, vertical lines, curves.
+    fn legend_entries(&self) -> Vec<(String, Glyph)> {
+        let mut v: Vec<(String, Glyph)> = self
+            .cell_legend
+            .iter()
+            .map(|(l, (r, g, b))| (l.clone(), Glyph::Fill(RGBColor(*r, *g, *b))))
+            .collect();
+        for l in &self.vlines {
+            if !l.label.is_empty() {
+                v.push((
+                    l.label.clone(),
+                    Glyph::Dashed(PALETTE[l.color % PALETTE.len()]),
+                ));
+            }
+        }
+        for c in &self.curves {
+            if !c.label.is_empty() {
+                let col = PALETTE[c.color % PALETTE.len()];
+                v.push((
+                    c.label.clone(),
+                    match c.style {
+                        Style::Line => Glyph::Line(col),
+                        Style::Dashed => Glyph::Dashed(col),
+                        Style::Points => Glyph::Marker(col),
+                    },
+                ));
+            }
+        }
+        v
+    }
+
+    /// The corner (preferred first) whose legend box of (bw, bh) pixels covers the fewest data
+    /// samples (markers, error bars, line segments every 4 px, cells, vertical lines), and that
+    /// count.
+    fn best_corner<DB, X, Y>(
+        &self,
+        chart: &ChartContext<DB, Cartesian2d<X, Y>>,
+        size: Size,
+        bw: i32,
+        bh: i32,
+    ) -> (Legend, usize)
+    where
+        DB: DrawingBackend,
+        X: Ranged<ValueType = f64>,
+        Y: Ranged<ValueType = f64>,
+    {
+        let area = chart.plotting_area();
+        let (aw, ah) = area.dim_in_pixel();
+        let base = area.get_base_pixel();
+        let px = |x: f64, y: f64| {
+            let (u, v) = chart.backend_coord(&(x, y));
+            (u - base.0, v - base.1)
+        };
+        let mut ink: Vec<(i32, i32)> = Vec::new();
+        for c in &self.curves {
+            let pts: Vec<&(f64, f64, f64)> = c
+                .points
+                .iter()
+                .filter(|p| p.0.is_finite() && p.1.is_finite())
+                .collect();
+            if c.style != Style::Points {
+                for w in pts.windows(2) {
+                    let (a, b) = (px(w[0].0, w[0].1), px(w[1].0, w[1].1));
+                    let steps = ((b.0 - a.0).abs().max((b.1 - a.1).abs()) / 4).max(1);
+                    for k in 0..=steps {
+                        let t = k as f64 / steps as f64;
+                        ink.push((
+                            a.0 + ((b.0 - a.0) as f64 * t) as i32,
+                            a.1 + ((b.1 - a.1) as f64 * t) as i32,
+                        ));
+                    }
+                }
+            }
+            for p in pts {
+                ink.push(px(p.0, p.1));
+                if c.style == Style::Points && p.2 > 0.0 {
+                    let (lo, hi) = (px(p.0, p.1 - p.2), px(p.0, p.1 + p.2));
+                    for y in (hi.1.min(lo.1)..=hi.1.max(lo.1)).step_by(4) {
+                        ink.push((lo.0, y));
+                    }
+                }
+            }
+        }
+        for v in &self.vlines {
+            let (x, _) = px(v.x, 0.0);
+            for y in (0..ah as i32).step_by(4) {
+                ink.push((x, y));
+            }
+        }
+        for c in &self.cells {
+            let (a, b) = (px(c.x0, c.y0), px(c.x1, c.y1));
+            for x in (a.0.min(b.0)..=a.0.max(b.0)).step_by(4) {
+                for y in (a.1.min(b.1)..=a.1.max(b.1)).step_by(4) {
+                    ink.push((x, y));
+                }
+            }
+        }
+        let pad = size.marker as i32 + size.line as i32;
+        let all = [
+            Legend::UpperRight,
+            Legend::UpperLeft,
+            Legend::LowerRight,
+            Legend::LowerLeft,
+        ];
+        std::iter::once(self.legend)
+            .chain(all.into_iter().filter(|c| *c != self.legend))
+            .map(|c| {
+                let (x, y) = corner_at(c, (aw, ah), bw, bh);
+                let n = ink
+                    .iter()
+                    .filter(|p| {
+                        p.0 >= x - pad
+                            && p.0 <= x + bw + pad
+                            && p.1 >= y - pad
+                            && p.1 <= y + bh + pad
+                    })
+                    .count();
+                (c, n)
+            })
+            .min_by_key(|(_, n)| *n)
+            .unwrap_or((self.legend, 0))
     }
 
     fn draw<DB: DrawingBackend>(
         &self,
         root: &DrawingArea<DB, plotters::coord::Shift>,
         size: Size,
-    ) -> std::result::Result<(), String> {
+        legend: bool,
+    ) -> std::result::Result<Option<Rect>, String> {
         root.fill(&WHITE).map_err(|e| e.to_string())?;
         let ((x0, x1), (y0, y1)) = self.ranges();
         match (self.x_log, self.y_log) {
-            (false, false) => self.draw_in(root, size, x0..x1, y0..y1),
-            (true, false) => self.draw_in(root, size, (x0..x1).log_scale(), y0..y1),
-            (false, true) => self.draw_in(root, size, x0..x1, (y0..y1).log_scale()),
-            (true, true) => self.draw_in(root, size, (x0..x1).log_scale(), (y0..y1).log_scale()),
+            (false, false) => self.draw_in(root, size, x0..x1, y0..y1, legend),
+            (true, false) => self.draw_in(root, size, (x0..x1).log_scale(), y0..y1, legend),
+            (false, true) => self.draw_in(root, size, x0..x1, (y0..y1).log_scale(), legend),
+            (true, true) => self.draw_in(
+                root,
+                size,
+                (x0..x1).log_scale(),
+                (y0..y1).log_scale(),
+                legend,
+            ),
         }
     }
 
@@ -340,23 +506,39 @@ impl Figure {
         size: Size,
         xr: XR,
         yr: YR,
-    ) -> std::result::Result<(), String>
+        legend: bool,
+    ) -> std::result::Result<Option<Rect>, String>
     where
         DB: DrawingBackend,
-        XR: AsRangedCoord<Value = f64>,
-        YR: AsRangedCoord<Value = f64>,
+        XR: AsRangedCoord<Value = f64> + Clone,
+        YR: AsRangedCoord<Value = f64> + Clone,
         XR::CoordDescType: ValueFormatter<f64>,
         YR::CoordDescType: ValueFormatter<f64>,
     {
         let err = |e: &dyn std::fmt::Display| e.to_string();
         let label_font = ("sans-serif", size.font).into_font();
         let tick_font = ("sans-serif", size.tick).into_font();
-        let mut chart = ChartBuilder::on(root)
-            .margin(size.font as u32 / 2)
-            .x_label_area_size((size.font * 2.2) as u32)
-            .y_label_area_size((size.font * 3.5) as u32)
-            .build_cartesian_2d(xr, yr)
-            .map_err(|e| err(&e))?;
+        let entries = self.legend_entries();
+        let legend_font: TextStyle = ("sans-serif", size.tick * 0.85).into_font().into();
+        let (bw, bh, line_h) = legend_size(root, &entries, &legend_font)?;
+        let build = |right: u32| {
+            ChartBuilder::on(root)
+                .margin(size.font as u32 / 2)
+                .margin_right(size.font as u32 / 2 + right)
+                .x_label_area_size((size.font * 2.2) as u32)
+                .y_label_area_size((size.font * 3.5) as u32)
+                .build_cartesian_2d(xr.clone(), yr.clone())
+                .map_err(|e| err(&e))
+        };
+        // where the legend goes: the corner covering the least data, or outside on the right
+        let mut placement = None;
+        if !entries.is_empty() {
+            let probe = build(0)?;
+            let (corner, covered) = self.best_corner(&probe, size, bw, bh);
+            placement = Some(if covered == 0 { Some(corner) } else { None });
+        }
+        let outside = matches!(placement, Some(None));
+        let mut chart = build(if outside { (bw + 20) as u32 } else { 0 })?;
         chart
             .configure_mesh()
             .disable_mesh()
@@ -381,21 +563,13 @@ impl Figure {
                 )))
                 .map_err(|e| err(&e))?;
         }
-        for (label, (r, g, b)) in &self.cell_legend {
-            let col = RGBColor(*r, *g, *b);
-            chart
-                .draw_series(std::iter::empty::<Rectangle<(f64, f64)>>())
-                .map_err(|e| err(&e))?
-                .label(label.as_str())
-                .legend(move |(x, y)| Rectangle::new([(x, y - 8), (x + 20, y + 8)], col.filled()));
-        }
         for v in &self.vlines {
             let col = PALETTE[v.color % PALETTE.len()];
             let (ylo, yhi) = {
                 let r = chart.y_range();
                 (r.start, r.end)
             };
-            let s = chart
+            chart
                 .draw_series(DashedLineSeries::new(
                     [(v.x, ylo), (v.x, yhi)],
                     (3 * lw) as i32,
@@ -403,11 +577,6 @@ impl Figure {
                     col.stroke_width(lw),
                 ))
                 .map_err(|e| err(&e))?;
-            if !v.label.is_empty() {
-                s.label(v.label.as_str()).legend(move |(x, y)| {
-                    PathElement::new([(x, y), (x + 30, y)], col.stroke_width(lw))
-                });
-            }
         }
         for c in &self.curves {
             let col = PALETTE[c.color % PALETTE.len()];
@@ -417,7 +586,7 @@ impl Figure {
                 .copied()
                 .filter(|p| p.0.is_finite() && p.1.is_finite())
                 .collect();
-            let anno = match c.style {
+            match c.style {
                 Style::Line => chart
                     .draw_series(LineSeries::new(
                         pts.iter().map(|p| (p.0, p.1)),
@@ -453,39 +622,231 @@ impl Figure {
                         .map_err(|e| err(&e))?
                 }
             };
-            if !c.label.is_empty() {
-                let m = size.marker;
-                match c.style {
-                    Style::Points => {
-                        anno.label(c.label.as_str())
-                            .legend(move |(x, y)| Circle::new((x + 15, y), m, col.filled()));
-                    }
-                    _ => {
-                        anno.label(c.label.as_str()).legend(move |(x, y)| {
-                            PathElement::new([(x, y), (x + 30, y)], col.stroke_width(lw))
-                        });
-                    }
+        }
+        let Some(placement) = placement else {
+            return Ok(None);
+        };
+        let area = chart.plotting_area();
+        let (aw, ah) = area.dim_in_pixel();
+        let base = area.get_base_pixel();
+        let (lx, ly) = match placement {
+            Some(c) => {
+                let (x, y) = corner_at(c, (aw, ah), bw, bh);
+                (base.0 + x, base.1 + y)
+            }
+            None => (base.0 + aw as i32 + 12, base.1 + 5),
+        };
+        // without `legend` the same layout is drawn without the box (the legend audit)
+        if legend {
+            draw_legend(
+                root,
+                &entries,
+                &legend_font,
+                size,
+                (lx, ly),
+                (bw, bh),
+                line_h,
+            )?;
+        }
+        Ok(Some((lx, ly, lx + bw, ly + bh)))
+    }
+}
+
+/// How a legend entry is drawn: like its curve.
+#[derive(Clone, Copy)]
+enum Glyph {
+    Line(RGBColor),
+    Dashed(RGBColor),
+    Marker(RGBColor),
+    Fill(RGBColor),
+}
+
+/// Width, height and line height of the legend box (glyph slot 40 px, margins 10 px).
+fn legend_size<DB: DrawingBackend>(
+    root: &DrawingArea<DB, plotters::coord::Shift>,
+    entries: &[(String, Glyph)],
+    font: &TextStyle,
+) -> std::result::Result<(i32, i32, i32), String> {
+    let mut w = 0;
+    let mut line_h = 0;
+    for (l, _) in entries {
+        let (tw, th) = root
+            .estimate_text_size(l, font)
+            .map_err(|e| e.to_string())?;
+        w = w.max(tw as i32);
+        line_h = line_h.max(th as i32);
+    }
+    let line_h = (line_h as f64 * 1.25).ceil() as i32;
+    Ok((w + 40 + 20, line_h * entries.len() as i32 + 20, line_h))
+}
+
+/// Top-left corner of a legend box of size (bw, bh) in a plotting area of `dim` pixels.
+fn corner_at(c: Legend, dim: (u32, u32), bw: i32, bh: i32) -> (i32, i32) {
+    let x = match c {
+        Legend::UpperLeft | Legend::LowerLeft => 5,
+        _ => dim.0 as i32 - bw - 5,
+    };
+    let y = match c {
+        Legend::UpperLeft | Legend::UpperRight => 5,
+        _ => dim.1 as i32 - bh - 5,
+    };
+    (x, y)
+}
+
+/// Draw the legend box at `at` (absolute pixels): background, border, glyph and text per line.
+fn draw_legend<DB: DrawingBackend>(
+    root: &DrawingArea<DB, plotters::coord::Shift>,
+    entries: &[(String, Glyph)],
+    font: &TextStyle,
+    size: Size,
+    at: (i32, i32),
+    (bw, bh): (i32, i32),
+    line_h: i32,
+) -> std::result::Result<(), String> {
+    let e = |e: &dyn std::fmt::Display| e.to_string();
+    let (x, y) = at;
+    root.draw(&Rectangle::new(
+        [(x, y), (x + bw, y + bh)],
+        WHITE.mix(0.9).filled(),
+    ))
+    .map_err(|x| e(&x))?;
+    root.draw(&Rectangle::new(
+        [(x, y), (x + bw, y + bh)],
+        BLACK.stroke_width(1),
+    ))
+    .map_err(|x| e(&x))?;
+    let lw = size.line;
+    for (k, (label, glyph)) in entries.iter().enumerate() {
+        let cy = y + 10 + line_h * k as i32 + line_h / 2;
+        let gx = x + 10;
+        match *glyph {
+            Glyph::Line(c) => root
+                .draw(&PathElement::new(
+                    [(gx, cy), (gx + 30, cy)],
+                    c.stroke_width(lw),
+                ))
+                .map_err(|x| e(&x))?,
+            Glyph::Dashed(c) => {
+                for (a, b) in [(0, 11), (19, 30)] {
+                    root.draw(&PathElement::new(
+                        [(gx + a, cy), (gx + b, cy)],
+                        c.stroke_width(lw),
+                    ))
+                    .map_err(|x| e(&x))?;
                 }
             }
+            Glyph::Marker(c) => root
+                .draw(&Circle::new((gx + 15, cy), size.marker, c.filled()))
+                .map_err(|x| e(&x))?,
+            Glyph::Fill(c) => root
+                .draw(&Rectangle::new(
+                    [(gx, cy - 8), (gx + 30, cy + 8)],
+                    c.filled(),
+                ))
+                .map_err(|x| e(&x))?,
         }
-        let has_legend = self.curves.iter().any(|c| !c.label.is_empty())
-            || self.vlines.iter().any(|v| !v.label.is_empty())
-            || !self.cell_legend.is_empty();
-        if has_legend {
-            chart
-                .configure_series_labels()
-                .label_font(("sans-serif", size.tick * 0.85).into_font())
-                .background_style(WHITE.mix(0.85))
-                .border_style(BLACK.stroke_width(1))
-                .position(match self.legend {
-                    Legend::UpperRight => SeriesLabelPosition::UpperRight,
-                    Legend::LowerRight => SeriesLabelPosition::LowerRight,
-                    Legend::UpperLeft => SeriesLabelPosition::UpperLeft,
-                    Legend::LowerLeft => SeriesLabelPosition::LowerLeft,
-                })
-                .draw()
-                .map_err(|e| err(&e))?;
-        }
-        Ok(())
+        let style = font.pos(plotters::style::text_anchor::Pos::new(
+            plotters::style::text_anchor::HPos::Left,
+            plotters::style::text_anchor::VPos::Center,
+        ));
+        root.draw_text(label, &style, (x + 50, cy))
+            .map_err(|x| e(&x))?;
     }
+    Ok(())
+}
+
+/// A legend box in absolute pixels (x0, y0, x1, y1).
+type Rect = (i32, i32, i32, i32);
+
+/// Whether [`Figure::render`] records the data ink under each legend (for tests).
+static LEGEND_AUDIT: AtomicBool = AtomicBool::new(false);
+static AUDIT: Mutex<Vec<(PathBuf, usize)>> = Mutex::new(Vec::new());
+
+/// Turn on the legend audit: every paper-size figure rendered from now on also renders
+/// without its legend and counts the non-white pixels inside the legend box.
+pub fn set_legend_audit(on: bool) {
+    LEGEND_AUDIT.store(on, Ordering::Relaxed);
+}
+
+/// The audit so far: (PNG path, data pixels under its legend), and clear it.
+pub fn take_legend_audit() -> Vec<(PathBuf, usize)> {
+    std::mem::take(&mut *AUDIT.lock().expect("audit lock"))
+}
+
+/// Expand the label markup `_{…}` (subscript) and `^{…}` (superscript) in the text of an SVG
+/// into `tspan`s with a baseline shift and a 70% font size. Text without markup is unchanged.
+pub fn markup_to_svg(svg: &str) -> String {
+    let mut out = String::with_capacity(svg.len());
+    let mut rest = svg;
+    loop {
+        let next = [rest.find("_{"), rest.find("^{")]
+            .into_iter()
+            .flatten()
+            .min();
+        let Some(i) = next else {
+            out.push_str(rest);
+            return out;
+        };
+        let Some(close) = rest[i + 2..].find('}') else {
+            out.push_str(rest);
+            return out;
+        };
+        let shift = if rest.as_bytes()[i] == b'_' {
+            "sub"
+        } else {
+            "super"
+        };
+        out.push_str(&rest[..i]);
+        out.push_str(&format!(
+            "<tspan baseline-shift=\"{shift}\" font-size=\"70%\">{}</tspan>",
+            &rest[i + 2..i + 2 + close]
+        ));
+        rest = &rest[i + 3 + close..];
+    }
+}
+
+/// usvg options with the embedded DejaVu Sans as the sans-serif family.
+fn usvg_options() -> resvg::usvg::Options<'static> {
+    let mut opt = resvg::usvg::Options::default();
+    let db = opt.fontdb_mut();
+    db.load_font_data(dejavu::sans::regular().to_vec());
+    db.load_font_data(dejavu::sans::bold().to_vec());
+    db.load_font_data(dejavu::sans::oblique().to_vec());
+    db.set_sans_serif_family("DejaVu Sans");
+    opt
+}
+
+/// Rasterise an SVG (white background) to RGB bytes, row-major.
+fn rasterise_rgb(svg: &str) -> std::result::Result<Vec<u8>, String> {
+    use resvg::tiny_skia;
+    let tree = resvg::usvg::Tree::from_str(svg, &usvg_options()).map_err(|e| e.to_string())?;
+    let size = tree.size().to_int_size();
+    let mut pixmap = tiny_skia::Pixmap::new(size.width(), size.height()).ok_or("empty figure")?;
+    pixmap.fill(tiny_skia::Color::WHITE);
+    resvg::render(
+        &tree,
+        tiny_skia::Transform::identity(),
+        &mut pixmap.as_mut(),
+    );
+    // opaque white background: premultiplied RGBA is plain RGBA
+    Ok(pixmap
+        .data()
+        .chunks(4)
+        .flat_map(|p| [p[0], p[1], p[2]])
+        .collect())
+}
+
+/// Rasterise an SVG to PNG bytes.
+fn rasterise_png(svg: &str) -> std::result::Result<Vec<u8>, String> {
+    let tree = resvg::usvg::Tree::from_str(svg, &usvg_options()).map_err(|e| e.to_string())?;
+    let size = tree.size().to_int_size();
+    let rgb = rasterise_rgb(svg)?;
+    let img = image::RgbImage::from_raw(size.width(), size.height(), rgb).ok_or("bad buffer")?;
+    let mut png = Vec::new();
+    img.write_to(
+        &mut std::io::Cursor::new(&mut png),
+        image::ImageOutputFormat::Png,
+    )
+    .map_err(|e| e.to_string())?;
+    Ok(png)
 }

@@ -468,9 +468,9 @@ pub fn render(cfg: &DamSimulationSection, dir: &Path) -> Result<Vec<PathBuf>> {
     for i in 0..theory.rows.len() {
         let q = theory.rows[i][tq].as_str();
         let label = match q {
-            "alpha_1" => "α₁(λ), theory",
-            "alpha_half_extrapolated" => "α½(N → ∞), extrapolated",
-            "lambda_c" => "λc(α), theory",
+            "alpha_1" => "α_{1}(λ), theory",
+            "alpha_half_extrapolated" => "α_{1/2}(N → ∞), extrapolated",
+            "lambda_c" => "λ_{c}(α), theory",
             "cos_c" => "one-step edge, theory",
             _ => continue,
         };
@@ -525,8 +525,8 @@ pub fn fss_figure(
     use crate::dam::fss::FssForm;
     let x = |n: f64| 1.0 / n.sqrt();
     let mut fig = Figure {
-        x_label: "N^(−1/2)".into(),
-        y_label: "α½(N)".into(),
+        x_label: "N^{−1/2}".into(),
+        y_label: "α_{1/2}(N)".into(),
         legend: crate::plot::Legend::LowerLeft,
         ..Default::default()
     };
@@ -536,7 +536,7 @@ pub fn fss_figure(
         .min()
         .unwrap_or(2) as f64;
     fig.curves.push(Curve {
-        label: format!("α₁ = {alpha_1:.4}"),
+        label: format!("α_{{1}} = {alpha_1:.4}"),
         style: Style::Line,
         color: 6,
         points: vec![(0.0, alpha_1, 0.0), (x(n_min) * 1.05, alpha_1, 0.0)],

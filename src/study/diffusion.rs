@@ -149,7 +149,7 @@ pub fn render_diffusion(_cfg: &DiffusionSection, dir: &Path) -> Result<Vec<PathB
     );
     let mut fig = Figure {
         x_label: "load α (P = exp αN)".into(),
-        y_label: "noise variance s² = t".into(),
+        y_label: "noise variance s^{2} = t".into(),
         y_log: true,
         ..Default::default()
     };
@@ -171,7 +171,7 @@ pub fn render_diffusion(_cfg: &DiffusionSection, dir: &Path) -> Result<Vec<PathB
         });
         fig.curves.push(Curve {
             label: if ci == 0 {
-                "β λmax(C) = 1".into()
+                "β λ_{max}(C) = 1".into()
             } else {
                 String::new()
             },
@@ -185,7 +185,7 @@ pub fn render_diffusion(_cfg: &DiffusionSection, dir: &Path) -> Result<Vec<PathB
     }
     let (ta, tv) = (th.col("alpha")?, th.col("value")?);
     fig.curves.push(Curve {
-        label: "collapse sC² = 1/(e^(2α) − 1)".into(),
+        label: "collapse s_{C}^{2} = 1/(e^{2α} − 1)".into(),
         style: Style::Line,
         color: 6,
         points: (0..th.rows.len())

@@ -223,7 +223,7 @@ pub fn render_hopfield(cfg: &HopfieldSection, dir: &Path) -> Result<Vec<PathBuf>
         if th.rows[i][tq] == "alpha_c" {
             fig.vlines.push(VLine {
                 x: th.num(i, ta),
-                label: format!("αc = {:.4}", th.num(i, ta)),
+                label: format!("α_{{c}} = {:.4}", th.num(i, ta)),
                 color: 6,
             });
         }

@@ -358,9 +358,9 @@ pub fn render_noise(cfg: &IdpNoiseSection, dir: &Path) -> Result<Vec<PathBuf>> {
     let act = activation(cfg.activation, cfg.gain.0)?;
     let mut fig = Figure {
         x_label: "noise σ".into(),
-        y_label: "existence threshold α_exist".into(),
+        y_label: "existence threshold α_{exist}".into(),
         curves: vec![Curve {
-            label: "α_exist(σ) = 1/Ψ'_σ(0)".into(),
+            label: "α_{exist}(σ) = 1/Ψ'_{σ}(0)".into(),
             style: Style::Line,
             color: 0,
             points: pts.clone(),
@@ -628,7 +628,7 @@ pub fn render_sequence(cfg: &IdpSequenceSection, dir: &Path) -> Result<Vec<PathB
         .collect();
     let fig = Figure {
         x_label: "gain κ".into(),
-        y_label: "initial saliency Z₀".into(),
+        y_label: "initial saliency Z_{0}".into(),
         x_range: Some((half(ks, 0).0, half(ks, ks.len() - 1).1)),
         y_range: Some((half(zs, 0).0, half(zs, zs.len() - 1).1)),
         cells,
@@ -638,13 +638,13 @@ pub fn render_sequence(cfg: &IdpSequenceSection, dir: &Path) -> Result<Vec<PathB
         ],
         curves: vec![
             Curve {
-                label: "Z₋(κ), unstable".into(),
+                label: "Z_{−}(κ), unstable".into(),
                 style: Style::Line,
                 color: 6,
                 points: zm,
             },
             Curve {
-                label: "Z₊(κ), stable".into(),
+                label: "Z_{+}(κ), stable".into(),
                 style: Style::Dashed,
                 color: 0,
                 points: zp,
@@ -652,7 +652,7 @@ pub fn render_sequence(cfg: &IdpSequenceSection, dir: &Path) -> Result<Vec<PathB
         ],
         vlines: vec![VLine {
             x: 4.0 * theta,
-            label: "κc = 4θ".into(),
+            label: "κ_{c} = 4θ".into(),
             color: 2,
         }],
         ..Default::default()
@@ -684,13 +684,13 @@ pub fn render_sequence(cfg: &IdpSequenceSection, dir: &Path) -> Result<Vec<PathB
         let z0 = cfg.simulate.as_ref().map_or(1.0, |s| s.z0.0);
         let mut zfig = Figure {
             x_label: "transition n".into(),
-            y_label: "saliency at retrieval Zₙ".into(),
+            y_label: "saliency at retrieval Z_{n}".into(),
             legend: crate::plot::Legend::LowerRight,
             ..Default::default()
         };
         let mut dfig = Figure {
             x_label: "transition n".into(),
-            y_label: "dwell time Tₙ/τ".into(),
+            y_label: "dwell time T_{n}/τ".into(),
             legend: crate::plot::Legend::LowerRight,
             ..Default::default()
         };

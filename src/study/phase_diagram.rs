@@ -134,19 +134,19 @@ pub fn render_phase_diagram(
             legend: crate::plot::Legend::LowerRight,
             curves: vec![
                 Curve {
-                    label: "α₁: typical pattern retrieved".into(),
+                    label: "α_{1}: typical pattern retrieved".into(),
                     style: Style::Line,
                     color: 0,
                     points: series(c1),
                 },
                 Curve {
-                    label: "αc: all patterns (lower bound)".into(),
+                    label: "α_{c}: all patterns (lower bound)".into(),
                     style: Style::Dashed,
                     color: 1,
                     points: series(cc),
                 },
                 Curve {
-                    label: "condensation α*(λ), ρ = 1".into(),
+                    label: "condensation α_{*}(λ), ρ = 1".into(),
                     style: Style::Line,
                     color: 2,
                     points: star,

@@ -135,7 +135,7 @@ pub fn render_two_group(_cfg: &TwoGroupSection, dir: &Path) -> Result<Vec<PathBu
     let mut models: Vec<String> = sim.rows.iter().map(|r| r[cm].clone()).collect();
     models.dedup();
     let mut fig = Figure {
-        x_label: "hidden time constant τh / τf".into(),
+        x_label: "hidden time constant τ_{h} / τ_{f}".into(),
         y_label: "max distance to effective model".into(),
         x_log: true,
         y_log: true,
@@ -164,7 +164,7 @@ pub fn render_two_group(_cfg: &TwoGroupSection, dir: &Path) -> Result<Vec<PathBu
         let lo = taus.iter().cloned().fold(f64::INFINITY, f64::min);
         let hi = taus.iter().cloned().fold(0.0, f64::max);
         fig.curves.push(Curve {
-            label: "∝ τh".into(),
+            label: "∝ τ_{h}".into(),
             style: Style::Dashed,
             color: 6,
             points: vec![(lo, d0 * lo / t0, 0.0), (hi, d0 * hi / t0, 0.0)],

@@ -1177,7 +1177,7 @@ impl ValidationSection {
             let mut fig = super::dam::fss_figure(&labelled, &fits, theory);
             if c.target_norm.is_some() {
                 if let Some(first) = fig.curves.first_mut() {
-                    first.label = format!("αf(λ; ρ) = {theory:.4}");
+                    first.label = format!("α_{{f}}(λ; ρ) = {theory:.4}");
                 }
             }
             out.extend(fig.render(&dir.join(stem))?);
@@ -1224,13 +1224,13 @@ impl ValidationSection {
                 ..Default::default()
             };
             fig.curves.push(Curve {
-                label: "α₁(λ), theory".into(),
+                label: "α_{1}(λ), theory".into(),
                 style: Style::Line,
                 color: 6,
                 points: a1,
             });
             fig.curves.push(Curve {
-                label: "αc(λ) lower bound".into(),
+                label: "α_{c}(λ) lower bound".into(),
                 style: Style::Dashed,
                 color: 6,
                 points: acb,
@@ -1269,7 +1269,7 @@ impl ValidationSection {
                 .filter_map(|e| e.2.map(|(_, a, err)| (e.0.lambda.0 * 0.98, a, err)))
                 .collect();
             fig.curves.push(Curve {
-                label: "α½ at the largest N".into(),
+                label: "α_{1/2} at the largest N".into(),
                 style: Style::Points,
                 color: 4,
                 points: raw,
@@ -1286,7 +1286,7 @@ impl ValidationSection {
                 .collect();
             if !acs.is_empty() {
                 fig.curves.push(Curve {
-                    label: "αc(N), all patterns, largest N".into(),
+                    label: "α_{c}(N), all patterns, largest N".into(),
                     style: Style::Points,
                     color: 5,
                     points: acs,
@@ -1319,13 +1319,13 @@ impl ValidationSection {
             curve.push((r, th.failure_load(lambda, r)?.0, 0.0));
         }
         let mut fig = Figure {
-            x_label: "planted squared norm ρ = ‖ξ‖²/N".into(),
+            x_label: "planted squared norm ρ = ‖ξ‖^{2}/N".into(),
             y_label: "load α".into(),
             legend: Legend::UpperLeft,
             ..Default::default()
         };
         fig.curves.push(Curve {
-            label: format!("αf(λ; ρ), theory, λ = {}", fmt(lambda)),
+            label: format!("α_{{f}}(λ; ρ), theory, λ = {}", fmt(lambda)),
             style: Style::Line,
             color: 6,
             points: curve,
@@ -1353,7 +1353,7 @@ impl ValidationSection {
             });
         }
         fig.curves.push(Curve {
-            label: "α½ at the largest N".into(),
+            label: "α_{1/2} at the largest N".into(),
             style: Style::Points,
             color: 4,
             points: mine
@@ -1446,7 +1446,7 @@ impl ValidationSection {
                 }
             }
             fig.curves.push(Curve {
-                label: "−I_norm(ρf(α)), N → ∞".into(),
+                label: "−I_{norm}(ρ_{f}(α)), N → ∞".into(),
                 style: Style::Line,
                 color: 6,
                 points: curve,
@@ -1517,17 +1517,17 @@ fn render_collapse(dir: &Path, c: &CollapseCheck, pts: &Table) -> Result<Vec<Pat
         vec![]
     };
     let series: Vec<super::dam::CrossingSeries> = [
-        ("forward: w₁ = 1/2 (exact draws)".to_string(), fwd),
+        ("forward: w_{1} = 1/2 (exact draws)".to_string(), fwd),
         ("backward: reverse SDE, median".to_string(), bwd),
     ]
     .into_iter()
     .filter(|s| !s.1.is_empty())
     .collect();
     let mut fig = super::dam::fss_figure(&series, &fits, theory);
-    fig.y_label = format!("collapse noise s², α = {}", fmt(c.alpha.0));
+    fig.y_label = format!("collapse noise s^{{2}}, α = {}", fmt(c.alpha.0));
     fig.legend = Legend::UpperLeft;
     if let Some(first) = fig.curves.first_mut() {
-        first.label = format!("sC² = 1/(e^(2α) − 1) = {theory:.4}");
+        first.label = format!("s_{{C}}^{{2}} = 1/(e^{{2α}} − 1) = {theory:.4}");
     }
     fig.render(&dir.join(format!("collapse_a{}", fmt(c.alpha.0))))
 }
