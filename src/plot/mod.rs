@@ -6,8 +6,9 @@
 //!
 //! Labels take a small markup for real subscripts and superscripts: `α_{1/2}`, `s^{2}`,
 //! `λ_{c}(α)` become SVG `tspan`s with a baseline shift, honoured in every format
-//! ([`markup_to_svg`]). The legend goes to the corner of the axes that covers the fewest data
-//! (curve points, error bars, line segments), starting from the figure's preferred corner;
+//! ([`markup_to_svg`]). The legend goes to the first corner or edge middle of the axes (the
+//! figure's preferred corner first) whose box covers no data (curve points, error bars, line
+//! segments, cells), else outside the axes on the right;
 //! legend entries carry the marker or dash of their curves.
 //!
 //! Two sizes: `paper` (3.4 in × 2.55 in at 300 dpi, a two-column figure) written as
@@ -103,6 +104,14 @@ pub enum Legend {
     UpperLeft,
     /// Lower left corner.
     LowerLeft,
+    /// Middle of the right edge.
+    MiddleRight,
+    /// Middle of the left edge.
+    MiddleLeft,
+    /// Middle of the top edge.
+    UpperMiddle,
+    /// Middle of the bottom edge.
+    LowerMiddle,
 }
 
 /// A 2-D figure.
@@ -187,7 +196,8 @@ fn register_fonts() {
 /// scientific with one significant digit (log axes span decades).
 fn tick(v: &f64) -> String {
     let a = v.abs();
-    if a == 0.0 {
+    // tick positions computed near 0 carry round-off (−1e-16): print them as 0
+    if a < 1e-12 {
         "0".into()
     } else if (1e-3..1e4).contains(&a) {
         let digits = (2 - a.log10().floor() as i32).clamp(0, 6) as usize;
@@ -458,6 +468,10 @@ impl Figure {
             Legend::UpperLeft,
             Legend::LowerRight,
             Legend::LowerLeft,
+            Legend::MiddleRight,
+            Legend::MiddleLeft,
+            Legend::UpperMiddle,
+            Legend::LowerMiddle,
         ];
         std::iter::once(self.legend)
             .chain(all.into_iter().filter(|c| *c != self.legend))
@@ -682,13 +696,16 @@ fn legend_size<DB: DrawingBackend>(
 
 /// Top-left corner of a legend box of size (bw, bh) in a plotting area of `dim` pixels.
 fn corner_at(c: Legend, dim: (u32, u32), bw: i32, bh: i32) -> (i32, i32) {
+    let (w, h) = (dim.0 as i32, dim.1 as i32);
     let x = match c {
-        Legend::UpperLeft | Legend::LowerLeft => 5,
-        _ => dim.0 as i32 - bw - 5,
+        Legend::UpperLeft | Legend::LowerLeft | Legend::MiddleLeft => 5,
+        Legend::UpperMiddle | Legend::LowerMiddle => (w - bw) / 2,
+        _ => w - bw - 5,
     };
     let y = match c {
-        Legend::UpperLeft | Legend::UpperRight => 5,
-        _ => dim.1 as i32 - bh - 5,
+        Legend::UpperLeft | Legend::UpperRight | Legend::UpperMiddle => 5,
+        Legend::MiddleLeft | Legend::MiddleRight => (h - bh) / 2,
+        _ => h - bh - 5,
     };
     (x, y)
 }

@@ -839,30 +839,35 @@ fn summary_row(
     ]
 }
 
-/// Crossing series of a check from points.csv: (series name, points).
-fn crossing_series(pts: &Table, label: &str) -> Result<Vec<(String, Series)>> {
+/// Crossings at ½ per N of one check's series in points.csv: for each N, the (α, value, err)
+/// curve of `series` (value and error from columns `value_col`, `err_col`) and its crossing
+/// ([`crate::stats::crossing`]); N without a crossing are left out.
+fn crossings_per_n(
+    pts: &Table,
+    label: &str,
+    series: &str,
+    value_col: &str,
+    err_col: &str,
+) -> Result<Series> {
     let (cc, cs, cn, ca, cv, ce) = (
         pts.col("check")?,
         pts.col("series")?,
         pts.col("n")?,
         pts.col("alpha")?,
-        pts.col("value")?,
-        pts.col("err")?,
+        pts.col(value_col)?,
+        pts.col(err_col)?,
     );
     let rows: Vec<usize> = (0..pts.rows.len())
-        .filter(|&i| pts.rows[i][cc] == label)
+        .filter(|&i| pts.rows[i][cc] == label && pts.rows[i][cs] == series)
         .collect();
-    let mut ns: Vec<usize> = rows
-        .iter()
-        .map(|&i| pts.num(i, cn) as usize)
-        .collect::<Vec<_>>();
+    let mut ns: Vec<usize> = rows.iter().map(|&i| pts.num(i, cn) as usize).collect();
     ns.sort();
     ns.dedup();
-    let mut sim = Vec::new();
-    for &n in &ns {
+    let mut out = Vec::new();
+    for n in ns {
         let mut curve: Vec<(f64, f64, f64)> = rows
             .iter()
-            .filter(|&&i| pts.rows[i][cs] == "p_retrieved" && pts.num(i, cn) as usize == n)
+            .filter(|&&i| pts.num(i, cn) as usize == n)
             .map(|&i| (pts.num(i, ca), pts.num(i, cv), pts.num(i, ce)))
             .collect();
         curve.sort_by(|a, b| a.0.total_cmp(&b.0));
@@ -870,9 +875,25 @@ fn crossing_series(pts: &Table, label: &str) -> Result<Vec<(String, Series)>> {
         let p: Vec<f64> = curve.iter().map(|c| c.1).collect();
         let e: Vec<f64> = curve.iter().map(|c| c.2).collect();
         if let Some((x, err)) = crate::stats::crossing(&a, &p, &e, 0.5) {
-            sim.push((n, x, err));
+            out.push((n, x, err));
         }
     }
+    Ok(out)
+}
+
+/// Crossing series of a check from points.csv: (series name, points).
+fn crossing_series(pts: &Table, label: &str) -> Result<Vec<(String, Series)>> {
+    let (cc, cs, cn, cv, ce) = (
+        pts.col("check")?,
+        pts.col("series")?,
+        pts.col("n")?,
+        pts.col("value")?,
+        pts.col("err")?,
+    );
+    let rows: Vec<usize> = (0..pts.rows.len())
+        .filter(|&i| pts.rows[i][cc] == label)
+        .collect();
+    let sim = crossings_per_n(pts, label, "p_retrieved", "value", "err")?;
     let mut out = vec![("simulation".to_string(), sim)];
     let mut names: Vec<String> = rows
         .iter()
@@ -1002,11 +1023,9 @@ impl ValidationSection {
             pts.col("n")?,
             pts.col("alpha")?,
         );
-        let (cv, ce, cv2, ce2, cv3, ce3) = (
+        let (cv, ce, cv3, ce3) = (
             pts.col("value")?,
             pts.col("err")?,
-            pts.col("value2")?,
-            pts.col("err2")?,
             pts.col("value3")?,
             pts.col("err3")?,
         );
@@ -1017,33 +1036,21 @@ impl ValidationSection {
         ns.sort();
         ns.dedup();
         // α_c(N): where P(all retrieved) crosses ½
-        let mut ac: Series = Vec::new();
-        for &n in &ns {
-            let mut curve: Vec<(f64, f64, f64)> = rows
-                .iter()
-                .filter(|&&i| pts.num(i, cn) as usize == n)
-                .map(|&i| (pts.num(i, ca), pts.num(i, cv2), pts.num(i, ce2)))
-                .collect();
-            curve.sort_by(|a, b| a.0.total_cmp(&b.0));
-            let a: Vec<f64> = curve.iter().map(|c| c.0).collect();
-            let p: Vec<f64> = curve.iter().map(|c| c.1).collect();
-            let e: Vec<f64> = curve.iter().map(|c| c.2).collect();
-            if let Some((x, err)) = crate::stats::crossing(&a, &p, &e, 0.5) {
-                ac.push((n, x, err));
-                summary.push(summary_row(
-                    "alpha_c",
-                    c.ensemble.name(),
-                    fmt(lambda),
-                    String::new(),
-                    "simulation",
-                    bound,
-                    x,
-                    err,
-                    None,
-                    (n, n),
-                    "P(all retrieved) = 1/2; theory is a lower bound",
-                ));
-            }
+        let ac = all_alpha_c(pts, c)?;
+        for &(n, x, err) in &ac {
+            summary.push(summary_row(
+                "alpha_c",
+                c.ensemble.name(),
+                fmt(lambda),
+                String::new(),
+                "simulation",
+                bound,
+                x,
+                err,
+                None,
+                (n, n),
+                "P(all retrieved) = 1/2; theory is a lower bound",
+            ));
         }
         let fits = fit_rows(&label, "alpha_c", &ac, bound, fss);
         for f in &fits {
@@ -1458,37 +1465,7 @@ impl ValidationSection {
 
 /// α_c(N) series of an all-patterns check (P(all retrieved) = ½).
 fn all_alpha_c(pts: &Table, c: &AllPatternsCheck) -> Result<Series> {
-    let label = c.label();
-    let (cc, cs, cn, ca, cv2, ce2) = (
-        pts.col("check")?,
-        pts.col("series")?,
-        pts.col("n")?,
-        pts.col("alpha")?,
-        pts.col("value2")?,
-        pts.col("err2")?,
-    );
-    let rows: Vec<usize> = (0..pts.rows.len())
-        .filter(|&i| pts.rows[i][cc] == label && pts.rows[i][cs] == "fail_fraction")
-        .collect();
-    let mut ns: Vec<usize> = rows.iter().map(|&i| pts.num(i, cn) as usize).collect();
-    ns.sort();
-    ns.dedup();
-    let mut out = Vec::new();
-    for n in ns {
-        let mut curve: Vec<(f64, f64, f64)> = rows
-            .iter()
-            .filter(|&&i| pts.num(i, cn) as usize == n)
-            .map(|&i| (pts.num(i, ca), pts.num(i, cv2), pts.num(i, ce2)))
-            .collect();
-        curve.sort_by(|a, b| a.0.total_cmp(&b.0));
-        let a: Vec<f64> = curve.iter().map(|c| c.0).collect();
-        let p: Vec<f64> = curve.iter().map(|c| c.1).collect();
-        let e: Vec<f64> = curve.iter().map(|c| c.2).collect();
-        if let Some((x, err)) = crate::stats::crossing(&a, &p, &e, 0.5) {
-            out.push((n, x, err));
-        }
-    }
-    Ok(out)
+    crossings_per_n(pts, &c.label(), "fail_fraction", "value2", "err2")
 }
 
 fn render_collapse(dir: &Path, c: &CollapseCheck, pts: &Table) -> Result<Vec<PathBuf>> {
