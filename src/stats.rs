@@ -109,6 +109,27 @@ pub fn wilson(k: usize, n: usize, z: f64) -> Proportion {
     wilson_effective(k as f64 / n as f64, n as f64, z)
 }
 
+/// The two-sided normal quantile z of a confidence level (0.6827 → 1, 0.95 → 1.95996), from
+/// statrs' inverse normal CDF. Domain: 0 < level < 1.
+pub fn z_of_level(level: f64) -> crate::error::Result<f64> {
+    use statrs::distribution::{ContinuousCDF, Normal};
+    if !(level > 0.0 && level < 1.0) {
+        return Err(crate::error::EngramError::InvalidParameter {
+            name: "level",
+            value: level.to_string(),
+            allowed: "a confidence level in (0, 1)",
+        });
+    }
+    let std = Normal::new(0.0, 1.0).expect("standard normal");
+    Ok(std.inverse_cdf(0.5 + level / 2.0))
+}
+
+/// Wilson score interval for k successes in n trials at a stated confidence level
+/// ([`wilson`] at z = [`z_of_level`]). Domain: n ≥ 1, k ≤ n, 0 < level < 1.
+pub fn wilson_level(k: usize, n: usize, level: f64) -> crate::error::Result<Proportion> {
+    Ok(wilson(k, n, z_of_level(level)?))
+}
+
 /// Weighted least-squares line y = a + b x with standard errors of a and b.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct LineFit {

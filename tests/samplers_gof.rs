@@ -125,3 +125,16 @@ fn binary_entries_are_balanced() {
     let p = ChiSquared::new((bins - 1) as f64).unwrap().sf(chi2);
     assert!(p > P_MIN, "chi2 = {chi2} over {bins} bins, p = {p}");
 }
+
+/// Intervals at a stated confidence level: the statrs quantile gives z = 1 at 68.27% and
+/// 1.959964 at 95%, and the 95% Wilson interval of 40/100 matches its textbook value
+/// [0.3094, 0.4980] (Wilson 1927 form, to 4 decimals).
+#[test]
+fn intervals_at_a_stated_level() {
+    use engram::stats::{wilson_level, z_of_level};
+    assert!((z_of_level(0.682_689_492_137_086).unwrap() - 1.0).abs() < 1e-9);
+    assert!((z_of_level(0.95).unwrap() - 1.959_963_984_540_054).abs() < 1e-9);
+    let w = wilson_level(40, 100, 0.95).unwrap();
+    assert!((w.lo - 0.3094).abs() < 1e-4 && (w.hi - 0.4980).abs() < 1e-4, "{w:?}");
+    assert!(z_of_level(1.0).is_err() && z_of_level(0.0).is_err());
+}
