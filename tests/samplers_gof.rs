@@ -135,6 +135,9 @@ fn intervals_at_a_stated_level() {
     assert!((z_of_level(0.682_689_492_137_086).unwrap() - 1.0).abs() < 1e-9);
     assert!((z_of_level(0.95).unwrap() - 1.959_963_984_540_054).abs() < 1e-9);
     let w = wilson_level(40, 100, 0.95).unwrap();
-    assert!((w.lo - 0.3094).abs() < 1e-4 && (w.hi - 0.4980).abs() < 1e-4, "{w:?}");
+    assert!(
+        (w.lo - 0.3094).abs() < 1e-4 && (w.hi - 0.4980).abs() < 1e-4,
+        "{w:?}"
+    );
     assert!(z_of_level(1.0).is_err() && z_of_level(0.0).is_err());
 }
