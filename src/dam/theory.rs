@@ -8,6 +8,16 @@ use crate::error::{positive, EngramError, Result};
 use crate::numerics::{bracket_increasing, brent_root, minimise_scalar, BracketError};
 use crate::rem::{phi, Phase, RemPoint};
 
+/// Outcome of the root search in the norm ρ ([`DamTheory::norm_root`]).
+enum NormRoot {
+    /// The root.
+    Root(f64),
+    /// h > 0 already at the smallest norm.
+    AboveAtZero,
+    /// h < 0 up to ρ₁.
+    BelowAtRho1,
+}
+
 /// A failure channel of the first-moment bound on α_c (docs/theory.md#alpha-c).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Channel {
@@ -223,63 +233,69 @@ impl<'a, E: PatternEnsemble + ?Sized> DamTheory<'a, E> {
         if e.norm_rate(self.rho1).is_none() {
             return Ok((f64::INFINITY, f64::INFINITY));
         }
-        let fail = Fallible::new();
         let h = |rho: f64| {
-            let af = fail.eval(self.failure_load(lambda, rho).map(|(a, _)| a));
-            af - e.norm_rate(rho).unwrap_or(f64::INFINITY)
+            Ok(self.failure_load(lambda, rho)?.0 - e.norm_rate(rho).unwrap_or(f64::INFINITY))
         };
         let context = || format!("alpha_c norm channel of {} at lambda={lambda}", e.name());
-        let no_conv = |reason: String| EngramError::NoConvergence {
-            context: context(),
-            reason,
-        };
-        let rho1 = self.rho1;
-        let (lo, hi) = match bracket_increasing(&h, 0.5 * rho1, 1e-300 * rho1, rho1, 2.0) {
-            Ok(Some(b)) => b,
-            Ok(None) => return Err(fail.take_or(no_conv("no root above rho = 1e-300".into()))),
-            Err(BracketError::BeyondLimit { .. }) => {
-                // even the typical pattern fails first: the channel does not bind
-                return Ok((f64::INFINITY, f64::INFINITY));
+        let rho_f = match self.norm_root(h, context)? {
+            NormRoot::Root(r) => r,
+            NormRoot::AboveAtZero => {
+                return Err(EngramError::NoConvergence {
+                    context: context(),
+                    reason: "no root above rho = 1e-300".into(),
+                })
             }
-            Err(BracketError::NonFinite { x }) => {
-                return Err(fail.take_or(no_conv(format!("non-finite at rho = {x}"))))
-            }
+            // even the typical pattern fails first: the channel does not bind
+            NormRoot::BelowAtRho1 => return Ok((f64::INFINITY, f64::INFINITY)),
         };
-        let rho_f =
-            brent_root(&h, lo, hi, 0.0).map_err(|e| fail.take_or(no_conv(e.to_string())))?;
         Ok((self.failure_load(lambda, rho_f)?.0, rho_f))
     }
 
     /// The failing norm ρ_f(α) at load α: the root in ρ of α_f(λ; ρ) = α (α_f increases with ρ),
     /// so that patterns of squared norm ρ < ρ_f fail. `None` when the typical pattern fails
     /// too (α ≥ α₁). The fraction of failing patterns is then ≈ e^{−N I_norm(ρ_f)}
-    /// (docs/theory.md, "α_c and its channels"). Domain: λ > 0, α > 0.
+    /// (docs/theory.md#alpha-c). Domain: λ > 0, α > 0.
     pub fn failure_norm(&self, lambda: f64, alpha: f64) -> Result<Option<f64>> {
         positive("lambda", lambda)?;
         positive("alpha", alpha)?;
-        let fail = Fallible::new();
-        let h = |rho: f64| fail.eval(self.failure_load(lambda, rho).map(|(a, _)| a)) - alpha;
+        let h = |rho: f64| Ok(self.failure_load(lambda, rho)?.0 - alpha);
         let context = || {
             format!(
                 "failing norm of {} at lambda={lambda}, alpha={alpha}",
                 self.ensemble.name()
             )
         };
+        Ok(match self.norm_root(h, context)? {
+            NormRoot::Root(r) => Some(r),
+            NormRoot::AboveAtZero => Some(0.0),
+            NormRoot::BelowAtRho1 => None,
+        })
+    }
+
+    /// Root in ρ ∈ (1e-300 ρ₁, ρ₁] of an increasing h(ρ) (geometric bracket from ρ₁/2, then
+    /// Brent), shared by the norm channel and the failing norm; the first error of h is kept.
+    fn norm_root(
+        &self,
+        h: impl Fn(f64) -> Result<f64>,
+        context: impl Fn() -> String,
+    ) -> Result<NormRoot> {
+        let fail = Fallible::new();
+        let f = |rho: f64| fail.eval(h(rho));
         let no_conv = |reason: String| EngramError::NoConvergence {
             context: context(),
             reason,
         };
         let rho1 = self.rho1;
-        let (lo, hi) = match bracket_increasing(&h, 0.5 * rho1, 1e-300 * rho1, rho1, 2.0) {
+        let (lo, hi) = match bracket_increasing(&f, 0.5 * rho1, 1e-300 * rho1, rho1, 2.0) {
             Ok(Some(b)) => b,
-            Ok(None) => return Ok(Some(0.0)),
-            Err(BracketError::BeyondLimit { .. }) => return Ok(None),
+            Ok(None) => return Ok(NormRoot::AboveAtZero),
+            Err(BracketError::BeyondLimit { .. }) => return Ok(NormRoot::BelowAtRho1),
             Err(BracketError::NonFinite { x }) => {
                 return Err(fail.take_or(no_conv(format!("non-finite at rho = {x}"))))
             }
         };
-        let rho = brent_root(&h, lo, hi, 0.0).map_err(|e| fail.take_or(no_conv(e.to_string())))?;
-        Ok(Some(rho))
+        let r = brent_root(&f, lo, hi, 0.0).map_err(|e| fail.take_or(no_conv(e.to_string())))?;
+        Ok(NormRoot::Root(r))
     }
 
     /// Channel (b), α_pair (λ-independent; ∞ if the ensemble has no stealing pairs).
