@@ -19,7 +19,8 @@ use std::time::Instant;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 
 use engram::dam::batch::{prepare_store, run_store, Batch, Store, Targets, Tile};
-use engram::dam::sim::{simulate_batch, SimParams};
+use engram::dam::params::SimParams;
+use engram::dam::summary::simulate_batch;
 use engram::ensembles::Gaussian;
 
 const N: usize = 60;

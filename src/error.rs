@@ -38,6 +38,27 @@ pub enum EngramError {
     /// An I/O failure while writing results.
     #[error("{0}")]
     Io(String),
+    /// A buffer could not be allocated.
+    #[error("cannot allocate {what}: {bytes:.0} bytes ({:.2} GiB)", bytes / 1024f64.powi(3))]
+    OutOfMemory {
+        /// What was being allocated.
+        what: &'static str,
+        /// Its size in bytes.
+        bytes: f64,
+    },
+}
+
+/// A vector of `len` copies of `fill`, allocated fallibly: `OutOfMemory` (naming `what` and the
+/// bytes) instead of an allocation abort. The one fallible allocator of the simulators.
+pub fn try_vec<T: Clone>(len: usize, fill: T, what: &'static str) -> Result<Vec<T>> {
+    let mut v = Vec::new();
+    v.try_reserve_exact(len)
+        .map_err(|_| EngramError::OutOfMemory {
+            what,
+            bytes: len as f64 * std::mem::size_of::<T>() as f64,
+        })?;
+    v.resize(len, fill);
+    Ok(v)
 }
 
 /// Shorthand result type.

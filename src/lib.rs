@@ -52,7 +52,7 @@
 //! N = 20, λ = 0.3, far below and far above α₁ = 0.255 (docs/theory.md §9).
 //!
 //! ```
-//! use engram::dam::sim::{simulate, SimParams};
+//! use engram::dam::{params::SimParams, summary::simulate};
 //! use engram::ensembles::EnsembleKind;
 //! let ens = EnsembleKind::Gaussian.sampler();
 //! let low = SimParams::protocol(20, 0.05, 0.3, 1);
@@ -87,6 +87,7 @@ pub mod hopfield;
 pub mod idp;
 pub mod io;
 pub mod numerics;
+pub mod parallel;
 pub mod plot;
 pub mod rem;
 pub mod stats;

@@ -192,6 +192,21 @@ pub fn crossing(x: &[f64], p: &[f64], p_err: &[f64], level: f64) -> Option<(f64,
     None
 }
 
+/// Median of sorted values with a one-sigma error from the order statistics at n/2 ± √n/2
+/// (half their distance; infinite if the upper one is infinite).
+pub fn median_with_error(sorted: &[f64]) -> (f64, f64) {
+    let n = sorted.len();
+    let med = if n % 2 == 1 {
+        sorted[n / 2]
+    } else {
+        0.5 * (sorted[n / 2 - 1] + sorted[n / 2])
+    };
+    let h = (n as f64).sqrt() / 2.0;
+    let lo = ((n as f64 / 2.0 - h).floor().max(0.0)) as usize;
+    let hi = ((n as f64 / 2.0 + h).ceil() as usize).min(n - 1);
+    (med, 0.5 * (sorted[hi] - sorted[lo]))
+}
+
 /// Shortest round-trip decimal; scientific notation outside [1e-5, 1e15) so that tiny values
 /// (Δ₀ ~ 1e-30 after retrieval) stay readable. Parses back to the same f64 either way.
 pub fn fmt_num(x: f64) -> String {

@@ -2,6 +2,28 @@
 
 use crate::error::{EngramError, Result};
 
+/// The domain of a number of neurons N, in words: the one statement of the rule that the CLI,
+/// the config files and [`crate::dam::params::SimParams::new`] all apply ([`neurons`]).
+pub const NEURONS: &str = "a whole number >= 2";
+
+/// Whether `v` is a valid number of neurons: a whole number in [2, 1e9).
+pub fn is_neurons(v: f64) -> bool {
+    v.fract() == 0.0 && (2.0..1e9).contains(&v)
+}
+
+/// A number of neurons N from a list value (`name` is the flag or key in the error).
+pub fn neurons(name: &'static str, v: f64) -> Result<usize> {
+    if is_neurons(v) {
+        Ok(v as usize)
+    } else {
+        Err(EngramError::InvalidParameter {
+            name,
+            value: v.to_string(),
+            allowed: NEURONS,
+        })
+    }
+}
+
 /// Parsed list of parameter values, in the order given.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ParamList(pub Vec<f64>);

@@ -379,27 +379,26 @@ fn simulate_columns_and_thread_independence() {
     let (code, two, _) = engram(&args("2"));
     assert_eq!(code, 0);
     assert_eq!(one, two);
-    let (h, rows) = csv(&one);
-    starts_with_columns(
-        &h,
-        &[
-            "n",
-            "alpha",
-            "lambda",
-            "patterns",
-            "samples",
-            "delta0",
-            "delta0_err",
-            "p_retrieved",
-            "p_retrieved_err",
-            "steps",
-        ],
+    // the header is the typed row's (README documents it: checked in readme_columns)
+    let rows: Vec<engram::dam::table::SimRow> = engram::io::rows::parse_csv(&one).unwrap();
+    assert_eq!(
+        one.lines().next().unwrap(),
+        engram::io::rows::header::<engram::dam::table::SimRow>().join(",")
     );
     assert_eq!(rows.len(), 2);
     // P = round(e^{αN})
-    assert_eq!(
-        rows[0][3],
-        ((0.3f64 * 12.0).exp().round() as u64).to_string()
+    assert_eq!(rows[0].patterns, (0.3f64 * 12.0).exp().round() as usize);
+}
+
+/// README's `dam simulate` column list is the typed row's header, and so is the CLI help.
+#[test]
+fn readme_columns() {
+    let header = engram::io::rows::header::<engram::dam::table::SimRow>().join(",");
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    assert!(
+        readme.contains(&format!("`{header}`")),
+        "README lacks {header}"
     );
 }
 

@@ -5,7 +5,9 @@
 use engram::dam::batch::{
     prepare_store, run_store, simulate_targets, Batch, Precision, Store, Streams, Targets, Tile,
 };
-use engram::dam::sim::{simulate_batch, SimParams, Start, Workspace};
+use engram::dam::params::{SimParams, Start};
+use engram::dam::sim::Workspace;
+use engram::dam::summary::simulate_batch;
 use engram::ensembles::EnsembleKind;
 use engram::stats::cluster_mean_se;
 use rand::SeedableRng;
@@ -421,7 +423,7 @@ fn simulator_cluster_error_matches_seeds() {
 fn default_batch_is_the_single_target_protocol() {
     let p = SimParams::protocol(24, 0.2, 0.4, 3);
     let g = EnsembleKind::Gaussian.sampler();
-    let a = engram::dam::sim::simulate(g, &p, 12, 1e9, &quiet).unwrap();
+    let a = engram::dam::summary::simulate(g, &p, 12, 1e9, &quiet).unwrap();
     let b = simulate_batch(g, &p, &Batch::default(), 12, 1e9, &quiet).unwrap();
     assert_eq!(a.delta0.mean.to_bits(), b.delta0.mean.to_bits());
     assert_eq!(a.steps.mean.to_bits(), b.steps.mean.to_bits());

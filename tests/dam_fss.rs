@@ -1,9 +1,10 @@
 //! Finite-size tools: the finite-N REM sampler against a direct construction with full
 //! patterns, its N → ∞ limit, extrapolation fits against closed forms.
 
-use engram::dam::fss::{extrapolate, leave_one_out, median_with_error, rem_critical_load, FssForm};
+use engram::dam::fss::{extrapolate, leave_one_out, rem_critical_load, FssForm};
 use engram::dam::DamTheory;
 use engram::ensembles::{sample_rng, EnsembleKind};
+use engram::stats::median_with_error;
 
 /// The same criterion evaluated with full patterns: ξ¹ (rescaled to ‖ξ¹‖²/N = ρ if planted) and
 /// then ξ², ξ³, … drawn by the simulator's samplers, overlaps by dot products.

@@ -2,10 +2,9 @@
 //! energy-descent property, thread independence, and the theory where it is sharp.
 //! Long statistical checks are #[ignore]d: `cargo test --release -- --ignored`.
 
-use engram::dam::sim::{
-    initial_state, run_sample, simulate, simulate_samples, SimParams, Start, Workspace,
-    DEFAULT_MEMORY_LIMIT,
-};
+use engram::dam::params::{initial_state, SimParams, Start, DEFAULT_MEMORY_LIMIT};
+use engram::dam::sim::{run_sample, simulate_samples, Workspace};
+use engram::dam::summary::simulate;
 use engram::ensembles::{sample_rng, EnsembleKind, Gaussian, PatternSampler};
 use engram::rem::{phi, RemPoint};
 

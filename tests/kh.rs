@@ -731,8 +731,8 @@ fn forward_draw_matches_the_posterior_weight() {
 /// 400 draws from each agrees within 3.5 combined standard errors (N = 12, P = 30).
 #[test]
 fn forward_sampler_against_full_vectors() {
-    use engram::dam::fss::median_with_error;
     use engram::diffusion::ForwardDraw;
+    use engram::stats::median_with_error;
     use rand_distr::{Distribution, StandardNormal};
     let (n, p, draws) = (12usize, 30usize, 400u64);
     let mut reduced: Vec<f64> = (0..draws)

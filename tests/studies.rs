@@ -261,6 +261,48 @@ fn resume_reuses_finished_points() {
     );
 }
 
+/// Resume keys are versioned serialised structs: a point file of the old key format (a Debug
+/// string) is refused with a message naming the file and the way out, never silently
+/// recomputed; a key that names another configuration is recomputed.
+#[test]
+fn resume_refuses_old_point_files() {
+    let out = tmpdir("resume-old");
+    let dir = run_quick("two_group", &out, &[]);
+    let fresh = std::fs::read_to_string(dir.join("simulation.csv")).unwrap();
+    let point = dir.join(".points").join("000000.csv");
+    let text = std::fs::read_to_string(&point).unwrap();
+    let (key, row) = text.split_once('\n').unwrap();
+    assert!(key.starts_with("engram-point/2 two_group {"), "{key}");
+    assert!(key.contains("\"seed\":1"), "{key}");
+    // another configuration (same format): recomputed, result unchanged
+    std::fs::write(
+        &point,
+        format!("{}\n{row}", key.replace("\"seed\":1", "\"seed\":9")),
+    )
+    .unwrap();
+    run_quick("two_group", &out, &["--resume"]);
+    assert_eq!(
+        std::fs::read_to_string(dir.join("simulation.csv")).unwrap(),
+        fresh
+    );
+    // the old format: refused
+    std::fs::write(&point, format!("B {{ beta: 4.0 }}|tau_h=0.01|nf=32\n{row}")).unwrap();
+    let cfg = config("two_group");
+    let (code, _, err) = engram(&[
+        "run",
+        &cfg,
+        "--quick",
+        "--resume",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_ne!(code, 0);
+    assert!(
+        err.contains("older engram") && err.contains("000000.csv"),
+        "{err}"
+    );
+}
+
 /// Shards 0/2 and 1/2 in separate directories, merged, equal the unsharded run byte for byte;
 /// a merge with a shard missing fails naming the missing point.
 #[test]
@@ -455,38 +497,21 @@ fn validation_config() {
     let out = tmpdir("validation");
     let dir = run_quick("validation", &out, &[]);
     assert!(t0.elapsed().as_secs() < 60, "{:?}", t0.elapsed());
-    let (h, rows) = csv(&dir.join("summary.csv"));
-    has_columns(
-        &h,
-        &[
-            "quantity",
-            "ensemble",
-            "lambda",
-            "rho",
-            "series",
-            "theory",
-            "simulation",
-            "error",
-            "z",
-            "fit_form",
-            "n_min",
-            "n_max",
-        ],
-    );
-    let col = |name: &str| h.iter().position(|c| c == name).unwrap();
-    let num = |r: &Vec<String>, c: &str| r[col(c)].parse::<f64>().unwrap();
+    use engram::study::validation::analysis::{PointRow, SummaryRow};
+    let rows: Vec<SummaryRow> = engram::io::rows::read_csv(&dir.join("summary.csv")).unwrap();
     let mut seen = std::collections::BTreeSet::new();
     for r in &rows {
-        let q = r[col("quantity")].as_str();
+        let q = r.quantity.as_str();
         seen.insert(q.to_string());
-        let th = num(r, "theory");
-        if r[col("ensemble")] == "gaussian" && (q == "alpha_1" || q == "alpha_f") {
-            let (l, rho) = (num(r, "lambda"), num(r, "rho"));
+        let th = r.theory;
+        if r.ensemble == "gaussian" && (q == "alpha_1" || q == "alpha_f") {
+            let (l, rho) = (r.lambda.unwrap(), r.rho.unwrap());
             let want = rho * (l - l * l / 2.0);
             assert!((th - want).abs() < 1e-9, "{r:?}");
         }
         if q == "s2_collapse" {
-            let a: f64 = r[col("note")]
+            let a: f64 = r
+                .note
                 .trim_start_matches("alpha = ")
                 .split(';')
                 .next()
@@ -496,16 +521,15 @@ fn validation_config() {
                 .unwrap();
             assert!((th - 1.0 / (2.0 * a).exp_m1()).abs() < 1e-9 * th, "{r:?}");
         }
-        if !r[col("z")].is_empty() {
-            let z = (num(r, "simulation") - th) / num(r, "error");
-            assert!((z - num(r, "z")).abs() < 1e-6 * z.abs().max(1.0), "{r:?}");
+        if let Some(zr) = r.z {
+            let z = (r.simulation - th) / r.error;
+            assert!((z - zr).abs() < 1e-6 * z.abs().max(1.0), "{r:?}");
         }
     }
     for q in ["alpha_1", "alpha_f", "s2_collapse"] {
         assert!(seen.contains(q), "no {q} row: {seen:?}");
     }
-    let (ph, prow) = csv(&dir.join("points.csv"));
-    has_columns(&ph, &["check", "series", "n", "alpha", "value", "err"]);
+    let prow: Vec<PointRow> = engram::io::rows::read_csv(&dir.join("points.csv")).unwrap();
     for s in [
         "p_retrieved",
         "fail_fraction",
@@ -513,7 +537,7 @@ fn validation_config() {
         "forward_s2",
         "backward_s2",
     ] {
-        assert!(prow.iter().any(|r| r[1] == s), "no {s} points");
+        assert!(prow.iter().any(|r| r.series == s), "no {s} points");
     }
     for stem in [
         "thresholds_gaussian",

@@ -39,18 +39,13 @@ pub fn fmt(x: f64) -> String {
     engram::stats::fmt_num(x)
 }
 
-/// Write a header and rows as CSV.
-pub fn write_csv(
+/// Write typed rows as CSV (header derived from the row type).
+pub fn write_rows<R: serde::Serialize + serde::de::DeserializeOwned>(
     out: &mut dyn std::io::Write,
-    header: &[&str],
-    rows: Vec<Vec<String>>,
+    rows: &[R],
 ) -> anyhow::Result<()> {
-    let mut w = csv::Writer::from_writer(out);
-    w.write_record(header)?;
-    for r in rows {
-        w.write_record(r)?;
-    }
-    w.flush()?;
+    out.write_all(&engram::io::rows::to_csv(rows)?)?;
+    out.flush()?;
     Ok(())
 }
 

@@ -2,10 +2,8 @@
 
 use clap::Subcommand;
 
-use engram::diffusion::{reverse_point, s2_collapse, ReverseParams};
+use engram::diffusion::ReverseParams;
 use engram::sweep::ParamList;
-
-use super::common::{fmt, write_csv};
 
 /// `engram diffusion ...`: diffusion models on a finite pattern set (Ambrogioni, Entropy 2024, arXiv:2309.17290).
 #[derive(Debug, Subcommand)]
@@ -59,54 +57,22 @@ pub fn run_diffusion(cmd: DiffusionCommand, out: &mut dyn std::io::Write) -> any
             }
             let mut rows = Vec::new();
             for &nv in n.values() {
-                if nv.fract() != 0.0 || nv < 2.0 {
-                    anyhow::bail!("invalid n = {nv}: expected a whole number >= 2");
-                }
-                let nn = nv as usize;
+                let nn = engram::sweep::neurons("n", nv)?;
                 for &a in alpha.values() {
                     engram::error::positive("alpha", a)?;
-                    let r = reverse_point(
-                        &ReverseParams {
-                            n: nn,
-                            alpha: a,
-                            samples,
-                            t_max,
-                            t_min,
-                            steps,
-                            seed,
-                        },
-                        &|| {},
-                    )?;
-                    rows.push(vec![
-                        nn.to_string(),
-                        fmt(a),
-                        r.patterns.to_string(),
-                        samples.to_string(),
-                        fmt(r.memorised.p),
-                        fmt(r.memorised.err),
-                        fmt(r.s2_condensed_median),
-                        fmt(r.s2_condensed_err),
-                        fmt(r.s2_symmetry_breaking),
-                        fmt(s2_collapse(a)?),
-                    ]);
+                    let p = ReverseParams {
+                        n: nn,
+                        alpha: a,
+                        samples,
+                        t_max,
+                        t_min,
+                        steps,
+                        seed,
+                    };
+                    rows.push(engram::study::diffusion::diffusion_row(&p, &|| {})?);
                 }
             }
-            write_csv(
-                out,
-                &[
-                    "n",
-                    "alpha",
-                    "patterns",
-                    "samples",
-                    "p_memorised",
-                    "p_memorised_err",
-                    "s2_condensed_median",
-                    "s2_condensed_err",
-                    "s2_symmetry_breaking",
-                    "s2_collapse",
-                ],
-                rows,
-            )
+            super::common::write_rows(out, &rows)
         }
     }
 }

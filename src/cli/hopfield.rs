@@ -3,10 +3,8 @@
 use clap::Subcommand;
 
 use engram::hopfield::{rs_alpha_c, rs_overlap, simulate_point, AsyncParams, Interaction};
-use engram::study::hopfield::{hopfield_row, HOPFIELD_SIM};
+use engram::study::hopfield::hopfield_row;
 use engram::sweep::ParamList;
-
-use super::common::{fmt, write_csv};
 
 /// `engram hopfield-classic ...`: binary networks with F-interactions (Krotov–Hopfield, ICLR 2021, arXiv:2008.06996, model A).
 #[derive(Debug, Subcommand)]
@@ -68,9 +66,14 @@ pub fn run_hopfield(cmd: HopfieldCommand, out: &mut dyn std::io::Write) -> anyho
             let mut rows = Vec::new();
             for &a in alpha.values() {
                 let m = rs_overlap(a)?;
-                rows.push(vec![fmt(a), m.map_or(String::new(), fmt), fmt(ac), fmt(mc)]);
+                rows.push(engram::study::hopfield::RsRow {
+                    alpha: a,
+                    m_rs: m,
+                    alpha_c: ac,
+                    m_at_alpha_c: mc,
+                });
             }
-            write_csv(out, &["alpha", "m_rs", "alpha_c", "m_at_alpha_c"], rows)
+            super::common::write_rows(out, &rows)
         }
         HopfieldCommand::Simulate {
             n,
@@ -93,10 +96,7 @@ pub fn run_hopfield(cmd: HopfieldCommand, out: &mut dyn std::io::Write) -> anyho
                 (n.values().len() * alpha.values().len() * samples) as u64,
             );
             for &nv in n.values() {
-                if nv.fract() != 0.0 || nv < 2.0 {
-                    anyhow::bail!("invalid n = {nv}: expected a whole number >= 2");
-                }
-                let nn = nv as usize;
+                let nn = engram::sweep::neurons("n", nv)?;
                 for &a in alpha.values() {
                     let p = f.patterns(a, nn)?;
                     let params = AsyncParams {
@@ -112,7 +112,7 @@ pub fn run_hopfield(cmd: HopfieldCommand, out: &mut dyn std::io::Write) -> anyho
                 }
             }
             pb.finish_and_clear();
-            write_csv(out, &HOPFIELD_SIM, rows)
+            super::common::write_rows(out, &rows)
         }
     }
 }

@@ -2,8 +2,6 @@
 
 use clap::Subcommand;
 
-use super::common::{fmt, write_csv};
-
 /// `engram kh ...`: the two-group network of Krotov–Hopfield, ICLR 2021, arXiv:2008.06996.
 #[derive(Debug, Subcommand)]
 pub enum KhCommand {
@@ -65,29 +63,15 @@ pub fn run_kh(cmd: KhCommand, out: &mut dyn std::io::Write) -> anyhow::Result<()
     let m = Model::parse(&model, beta, power)?;
     let rows = relax_compare(m, nf, nh, tau_f, tau_h, t_max, records, seed)?
         .into_iter()
-        .map(|r| {
-            vec![
-                fmt(r.t),
-                fmt(r.energy),
-                fmt(r.energy_effective),
-                fmt(r.distance),
-                fmt(r.overlap),
-                model.clone(),
-                fmt(tau_h),
-            ]
+        .map(|r| engram::study::two_group::RelaxRow {
+            t: r.t,
+            energy: r.energy,
+            energy_effective: r.energy_effective,
+            distance: r.distance,
+            overlap: r.overlap,
+            model: model.clone(),
+            tau_h,
         })
-        .collect();
-    write_csv(
-        out,
-        &[
-            "t",
-            "energy",
-            "energy_effective",
-            "distance",
-            "overlap",
-            "model",
-            "tau_h",
-        ],
-        rows,
-    )
+        .collect::<Vec<_>>();
+    super::common::write_rows(out, &rows)
 }

@@ -8,7 +8,8 @@
 //! keys = values = patterns): [`super::kernel`] does it tile by tile, streaming the store in
 //! blocks of [`BLOCK_ROWS`] patterns with an online softmax per target.
 //!
-//! Exactly as in the single-target path ([`super::sim`]), a target's own pattern is left out of
+//! Exactly as in the single-target path ([`super::sim`], sharing its step tail
+//! [`super::kernel::step_tail`]), a target's own pattern is left out of
 //! the f32 stream (masked to −∞ in the tile) and added exactly in f64 after it, so the dominant
 //! term of a retrieved state carries no f32 rounding. Converged targets leave their slot and the
 //! next pending target of the store takes it, so tiles stay full.
@@ -29,281 +30,24 @@
 //! across the points of a sweep) or a hash of (seed, point parameters) for independent streams.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Mutex;
 
 use half::f16;
 
-use super::kernel::{gemm16, rescale_add, softmax_block, LANES};
-use super::sim::{initial_state, SampleResult, SimParams};
+use super::kernel::{gemm16, observe, rescale_add, softmax_block, step_tail, LANES};
+use super::params::{initial_state, store_too_large, SampleResult, SimParams, ASSUMED_STEPS};
+pub use super::params::{Batch, Precision, Streams, TargetResult, Targets};
 use crate::ensembles::{sample_rng, PatternSampler};
-use crate::error::{EngramError, Result};
+use crate::error::{try_vec, EngramError, Result};
 
 /// Patterns per block of the tile stream: a multiple of the micro-kernel's 6 rows, small enough
 /// that the block (72 × N f32) and the tile's buffers stay in a 32 KiB L1 at N = 60 (measured:
 /// 72 beat 48, 96 and 144 by 4–8% at N = 60).
 pub const BLOCK_ROWS: usize = 72;
 
-/// Assumed sustained throughput per thread of the tile kernel (flop/s) for the run-time
-/// estimate behind the `targets = all` refusal; the simulator benchmark measures the real one.
-pub const ASSUMED_FLOPS_PER_THREAD: f64 = 2.0e10;
-/// Steps per target assumed by the run-time estimate (the protocol converges in ~20–60 steps
-/// except near the threshold).
-pub const ASSUMED_STEPS: f64 = 50.0;
-
-/// Retrieval targets per store.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Targets {
-    /// The first K patterns of each store (K ≥ 1, K ≤ P).
-    Count(usize),
-    /// Every pattern of the store (the all-patterns question of α_c); `samples` counts stores.
-    All,
-    /// min(K, P) targets per store (`at-most:K`): for sweeps whose small-P corners hold fewer
-    /// than K patterns; the CSV column `targets` reports the K used at each point.
-    AtMost(usize),
-}
-
-/// Number format of the pattern store.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Precision {
-    /// f32 (4 bytes per entry).
-    #[default]
-    F32,
-    /// IEEE half precision (2 bytes per entry); the rounded values are the patterns.
-    F16,
-    /// i8 (1 byte per entry); only for ±1 patterns (binary ensemble).
-    I8,
-}
-
-impl Precision {
-    /// Bytes per stored pattern entry.
-    pub fn bytes(self) -> usize {
-        match self {
-            Precision::F32 => 4,
-            Precision::F16 => 2,
-            Precision::I8 => 1,
-        }
-    }
-    /// Name as written on the command line and in CSV.
-    pub fn name(self) -> &'static str {
-        match self {
-            Precision::F32 => "f32",
-            Precision::F16 => "f16",
-            Precision::I8 => "i8",
-        }
-    }
-}
-
-/// Random streams across the points of a sweep.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Streams {
-    /// Every point uses streams (seed, s): common random numbers, smooth curves, correlated
-    /// deviations between neighbouring points.
-    #[default]
-    Shared,
-    /// Each point's streams are seeded by a hash of (seed, its parameters): points are
-    /// statistically independent.
-    Independent,
-}
-
-impl Streams {
-    /// Name as written on the command line and in CSV.
-    pub fn name(self) -> &'static str {
-        match self {
-            Streams::Shared => "shared",
-            Streams::Independent => "independent",
-        }
-    }
-}
-
-impl std::str::FromStr for Targets {
-    type Err = String;
-    /// `all`, or a whole number K (its range is checked against P by [`Batch::validate`]).
-    fn from_str(s: &str) -> std::result::Result<Self, String> {
-        match s.trim() {
-            "all" => Ok(Targets::All),
-            t if t.starts_with("at-most:") => t["at-most:".len()..]
-                .parse::<usize>()
-                .map(Targets::AtMost)
-                .map_err(|_| format!("'{t}': expected at-most:K with a whole number K >= 1")),
-            t => t
-                .parse::<usize>()
-                .map(Targets::Count)
-                .map_err(|_| format!("'{t}': expected a whole number K >= 1, at-most:K or 'all'")),
-        }
-    }
-}
-
-impl std::fmt::Display for Targets {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Targets::All => f.write_str("all"),
-            Targets::Count(k) => write!(f, "{k}"),
-            Targets::AtMost(k) => write!(f, "at-most:{k}"),
-        }
-    }
-}
-
-impl std::str::FromStr for Precision {
-    type Err = String;
-    fn from_str(s: &str) -> std::result::Result<Self, String> {
-        match s.trim() {
-            "f32" => Ok(Precision::F32),
-            "f16" => Ok(Precision::F16),
-            "i8" => Ok(Precision::I8),
-            t => Err(format!(
-                "'{t}': expected f32, f16 or i8 (i8: binary patterns only)"
-            )),
-        }
-    }
-}
-
-impl std::str::FromStr for Streams {
-    type Err = String;
-    fn from_str(s: &str) -> std::result::Result<Self, String> {
-        match s.trim() {
-            "shared" => Ok(Streams::Shared),
-            "independent" => Ok(Streams::Independent),
-            t => Err(format!("'{t}': expected shared or independent")),
-        }
-    }
-}
-
-/// How a point's samples are organised: targets per store, planted norm, store format, streams.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Batch {
-    /// Targets per store.
-    pub targets: Targets,
-    /// Planted squared norm per component ρ of every target (None: as drawn).
-    pub target_norm: Option<f64>,
-    /// Store format.
-    pub precision: Precision,
-    /// Random streams across points.
-    pub streams: Streams,
-    /// Refuse runs whose estimated time exceeds this many seconds (`targets = all`).
-    pub max_seconds: f64,
-}
-
-impl Default for Batch {
-    /// One target per store, as drawn, f32, shared streams: today's single-target protocol.
-    fn default() -> Self {
-        Batch {
-            targets: Targets::Count(1),
-            target_norm: None,
-            precision: Precision::F32,
-            streams: Streams::Shared,
-            max_seconds: 3600.0,
-        }
-    }
-}
-
 impl Batch {
-    /// Targets per store K for point `p`.
-    pub fn per_store(&self, p: &SimParams) -> usize {
-        match self.targets {
-            Targets::Count(k) => k,
-            Targets::All => p.patterns_f64() as usize,
-            Targets::AtMost(k) => k.min(p.patterns_f64() as usize),
-        }
-    }
-
-    /// Whether this batch is exactly the single-target protocol of [`super::sim`] (which then
-    /// runs unchanged, bit for bit).
-    pub fn is_single_target(&self) -> bool {
-        self.targets == Targets::Count(1)
-            && self.target_norm.is_none()
-            && self.precision == Precision::F32
-    }
-
-    /// Check the batch against point `p` and the ensemble (by name).
-    pub fn validate(&self, p: &SimParams, ensemble: &str) -> Result<()> {
-        let pc = p.patterns_f64();
-        if let Targets::AtMost(0) = self.targets {
-            return Err(EngramError::InvalidParameter {
-                name: "targets",
-                value: "at-most:0".into(),
-                allowed: "at-most:K with K >= 1",
-            });
-        }
-        if let Targets::Count(k) = self.targets {
-            if k == 0 || k as f64 > pc {
-                return Err(EngramError::InvalidParameter {
-                    name: "targets",
-                    value: format!(
-                        "{k} (P = {pc} patterns at N = {}, alpha = {})",
-                        p.n, p.alpha
-                    ),
-                    allowed: "a whole number K with 1 <= K <= P, or 'all'",
-                });
-            }
-        }
-        if let Some(r) = self.target_norm {
-            if !(r.is_finite() && r > 0.0) {
-                return Err(EngramError::InvalidParameter {
-                    name: "target-norm",
-                    value: r.to_string(),
-                    allowed: "a finite squared norm per component rho > 0",
-                });
-            }
-        }
-        if self.precision == Precision::I8 && ensemble != "binary" {
-            return Err(EngramError::InvalidParameter {
-                name: "store",
-                value: format!("i8 with the {ensemble} ensemble"),
-                allowed: "f32 or f16 (i8 stores hold +-1 patterns only: ensemble binary)",
-            });
-        }
-        if self.precision == Precision::I8 && self.target_norm.is_some_and(|r| r != 1.0) {
-            return Err(EngramError::InvalidParameter {
-                name: "target-norm",
-                value: format!("{} with an i8 store", self.target_norm.unwrap_or(1.0)),
-                allowed:
-                    "rho = 1 for +-1 patterns in an i8 store; use f32 or f16 to plant other norms",
-            });
-        }
-        if self.max_seconds.is_nan() || self.max_seconds <= 0.0 {
-            return Err(EngramError::InvalidParameter {
-                name: "max-seconds",
-                value: self.max_seconds.to_string(),
-                allowed: "a positive time limit",
-            });
-        }
-        Ok(())
-    }
-
     /// Bytes of one store with its targets' initial states (the memory a store in flight needs).
     pub fn bytes_per_store(&self, p: &SimParams) -> f64 {
-        let pc = p.patterns_f64();
-        let k = self.per_store(p) as f64;
-        pc * p.n as f64 * self.precision.bytes() as f64
-            + k * (p.n as f64 * 8.0 + std::mem::size_of::<TargetResult>() as f64 + 8.0)
-    }
-
-    /// Stores needed for `samples` retrieval targets (`samples` stores for `targets = all`).
-    pub fn stores(&self, p: &SimParams, samples: usize) -> usize {
-        match self.targets {
-            Targets::All => samples,
-            _ => samples.div_ceil(self.per_store(p)),
-        }
-    }
-
-    /// Retrieval targets in a run of `samples` (targets, or stores for `targets = all`).
-    pub fn total_targets(&self, p: &SimParams, samples: usize) -> f64 {
-        match self.targets {
-            Targets::All => samples as f64 * p.patterns_f64(),
-            _ => samples as f64,
-        }
-    }
-
-    /// Estimated seconds of a run: targets × [`ASSUMED_STEPS`] steps × 4·P·N flops at
-    /// [`ASSUMED_FLOPS_PER_THREAD`] per thread.
-    pub fn estimated_seconds(&self, p: &SimParams, samples: usize, threads: usize) -> f64 {
-        let targets = match self.targets {
-            Targets::All => samples as f64 * p.patterns_f64(),
-            _ => samples as f64,
-        };
-        let flops =
-            targets * ASSUMED_STEPS.min(p.max_steps as f64) * 4.0 * p.patterns_f64() * p.n as f64;
-        flops / (ASSUMED_FLOPS_PER_THREAD * threads.max(1) as f64)
+        Store::bytes(p, self)
     }
 
     /// Check that `samples` targets of point `p` can run: the estimated time (see
@@ -338,59 +82,10 @@ impl Batch {
         let fit = (memory_limit / per).floor();
         if fit < 1.0 {
             let unit = format!("per store ({} store)", self.precision.name());
-            return Err(super::sim::store_too_large(p, per, &unit, memory_limit));
+            return Err(store_too_large(p, per, &unit, memory_limit));
         }
         Ok(fit)
     }
-
-    /// The seed of this point's streams.
-    pub fn stream_seed(&self, p: &SimParams) -> u64 {
-        match self.streams {
-            Streams::Shared => p.seed,
-            Streams::Independent => {
-                let start = match p.start {
-                    super::sim::Start::Pattern => [2.0, 0.0],
-                    super::sim::Start::Cosine { cosine, r } => [cosine, r],
-                };
-                let mut h = splitmix(p.seed ^ 0x656e_6772_616d);
-                for v in [
-                    p.n as u64,
-                    p.alpha.to_bits(),
-                    p.lambda.to_bits(),
-                    p.eta.to_bits(),
-                    p.max_steps as u64,
-                    p.xtol.to_bits(),
-                    start[0].to_bits(),
-                    start[1].to_bits(),
-                    self.target_norm.map_or(0, f64::to_bits),
-                ] {
-                    h = splitmix(h ^ v);
-                }
-                h
-            }
-        }
-    }
-}
-
-/// SplitMix64 finaliser (a bijective 64-bit mixer).
-fn splitmix(mut z: u64) -> u64 {
-    z = z.wrapping_add(0x9e37_79b9_7f4a_7c15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    z ^ (z >> 31)
-}
-
-/// One retrieval target's outcome.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct TargetResult {
-    /// Store index s.
-    pub store: usize,
-    /// Target index k within the store (row k).
-    pub target: usize,
-    /// ‖ξ^k‖²/N of the target as stored.
-    pub rho: f64,
-    /// The trajectory's observables (Δ₀ and m relative to ξ^k).
-    pub result: SampleResult,
 }
 
 enum StoreData {
@@ -407,27 +102,30 @@ pub struct Store {
     row: Vec<f32>,
 }
 
-fn try_vec<T: Clone>(len: usize, fill: T) -> Result<Vec<T>> {
-    let mut v = Vec::new();
-    v.try_reserve_exact(len).map_err(|_| {
-        EngramError::Io(format!(
-            "cannot allocate a pattern store of {len} entries ({:.2} GiB)",
-            len as f64 * std::mem::size_of::<T>() as f64 / 1024f64.powi(3)
-        ))
-    })?;
-    v.resize(len, fill);
-    Ok(v)
-}
-
 impl Store {
-    /// Allocate (fallibly) a store for point `p` in the batch's format.
+    /// Entries of the store, P·N (f64: P may exceed usize for absurd α·N).
+    fn entries(p: &SimParams) -> f64 {
+        p.patterns_f64() * p.n as f64
+    }
+
+    /// Bytes a store in flight needs for point `p`: its P·N entries in the batch's format, and
+    /// per target its initial state (N f64), its result and its norm. The memory estimate of
+    /// [`Batch::check`] is this number (the same layout that [`Store::new`] allocates).
+    pub fn bytes(p: &SimParams, batch: &Batch) -> f64 {
+        let k = batch.per_store(p) as f64;
+        Self::entries(p) * batch.precision.bytes() as f64
+            + k * (p.n as f64 * 8.0 + std::mem::size_of::<TargetResult>() as f64 + 8.0)
+    }
+
+    /// Allocate (fallibly, `OutOfMemory` if short) a store for point `p` in the batch's format.
     pub fn new(p: &SimParams, batch: &Batch) -> Result<Self> {
         let (n, pc) = (p.n, p.patterns_f64() as usize);
-        let len = n * pc;
+        let len = Self::entries(p) as usize;
+        let what = "pattern store";
         let data = match batch.precision {
-            Precision::F32 => StoreData::F32(try_vec(len, 0f32)?),
-            Precision::F16 => StoreData::F16(try_vec(len, f16::ZERO)?),
-            Precision::I8 => StoreData::I8(try_vec(len, 0i8)?),
+            Precision::F32 => StoreData::F32(try_vec(len, 0f32, what)?),
+            Precision::F16 => StoreData::F16(try_vec(len, f16::ZERO, what)?),
+            Precision::I8 => StoreData::I8(try_vec(len, 0i8, what)?),
         };
         Ok(Store {
             data,
@@ -649,46 +347,33 @@ impl Tile {
                 &mut self.x[r * n..(r + 1) * n],
                 &self.xi[r * n..(r + 1) * n],
             );
-            let l1 = lambda * xi.iter().zip(x.iter()).map(|(&a, &b)| a * b).sum::<f64>();
             let mr = m[r] as f64;
             if self.steps[r] == 0 {
                 self.phi[r] = (mr + s[r].ln()) / nf;
             }
-            let mm = mr.max(l1);
-            let scale_rest = if mr > f64::NEG_INFINITY {
-                (mr - mm).exp()
-            } else {
-                0.0
-            };
-            let w1 = (l1 - mm).exp();
-            let total = s[r] * scale_rest + w1;
-            let lse = mm + total.ln();
-            let x2: f64 = x.iter().map(|v| v * v).sum();
-            let energy = (-lse / lambda + 0.5 * x2) / nf;
-            let mut dx2 = 0.0;
-            for i in 0..n {
-                let tv = (self.acc64[i * LANES + r] * scale_rest + w1 * xi[i]) / total;
-                let dx = -p.eta * (x[i] - tv);
-                x[i] += dx;
-                dx2 += dx * dx;
-                self.xt[i * LANES + r] = x[i] as f32;
-            }
+            let (acc64, xt) = (&self.acc64, &mut self.xt);
+            let out = step_tail(
+                lambda,
+                p.eta,
+                mr,
+                s[r],
+                x,
+                |i| xi[i],
+                |i| acc64[i * LANES + r],
+                |i, v| xt[i * LANES + r] = v as f32,
+            );
             self.steps[r] += 1;
-            let converged = (dx2 / nf).sqrt() < p.xtol;
+            let converged = (out.dx2 / nf).sqrt() < p.xtol;
             if converged || self.steps[r] >= p.max_steps {
-                let (mut d2, mut ov) = (0.0, 0.0);
-                for (&a, &b) in x.iter().zip(xi) {
-                    d2 += (a - b).powi(2);
-                    ov += a * b;
-                }
+                let (delta0, overlap) = observe(x, |i| xi[i]);
                 done(
                     t,
                     SampleResult {
-                        delta0: d2 / nf,
-                        overlap: ov / nf,
+                        delta0,
+                        overlap,
                         steps: self.steps[r],
                         converged,
-                        energy,
+                        energy: out.energy,
                         phi_emp: self.phi[r],
                     },
                 );
@@ -739,17 +424,14 @@ pub fn run_store(
         let t = next_t.fetch_add(1, Ordering::Relaxed);
         (t < k).then_some(t)
     };
-    let out: Mutex<Vec<Option<SampleResult>>> = Mutex::new(vec![None; k]);
+    let out = crate::parallel::Slots::new(k);
     let work = |tile: &mut Tile| {
         let mut local: Vec<(usize, SampleResult)> = Vec::new();
         tile.run(store, p, x0, &next, &mut |t, r| {
             local.push((t, r));
             progress();
         });
-        let mut o = out.lock().expect("results lock");
-        for (t, r) in local {
-            o[t] = Some(r);
-        }
+        out.put_all(local);
     };
     if tiles.len() == 1 {
         work(&mut tiles[0]);
@@ -757,11 +439,7 @@ pub fn run_store(
         use rayon::prelude::*;
         tiles.par_iter_mut().for_each(work);
     }
-    out.into_inner()
-        .expect("results lock")
-        .into_iter()
-        .map(|r| r.expect("every target ran"))
-        .collect()
+    out.into_vec()
 }
 
 /// Run `samples` retrieval targets of point `p` (for `targets = all`: `samples` stores of P
@@ -793,7 +471,6 @@ pub fn simulate_targets<E: PatternSampler + ?Sized>(
         _ if s + 1 == stores => samples - (stores - 1) * k_full,
         _ => k_full,
     };
-    let mut results: Vec<Vec<TargetResult>> = vec![Vec::new(); stores];
     let finish = |s: usize, rhos: &[f64], r: Vec<SampleResult>| -> Vec<TargetResult> {
         r.into_iter()
             .enumerate()
@@ -806,57 +483,34 @@ pub fn simulate_targets<E: PatternSampler + ?Sized>(
             .collect()
     };
     let in_flight = (fit as usize).min(threads).min(stores);
-    if in_flight >= threads.min(stores) && stores > 1 && in_flight > 1 {
-        // rayon over stores: each worker owns one store and one tile
-        let next_s = AtomicUsize::new(0);
-        let slots: Mutex<&mut Vec<Vec<TargetResult>>> = Mutex::new(&mut results);
-        let error: Mutex<Option<EngramError>> = Mutex::new(None);
-        rayon::scope(|sc| {
-            for _ in 0..in_flight {
-                sc.spawn(|_| {
-                    let mut store = match Store::new(p, batch) {
-                        Ok(s) => s,
-                        Err(e) => {
-                            error.lock().expect("lock").get_or_insert(e);
-                            return;
-                        }
-                    };
-                    let mut tiles = [Tile::new(p.n)];
-                    let mut x0 = Vec::new();
-                    loop {
-                        let s = next_s.fetch_add(1, Ordering::Relaxed);
-                        if s >= stores {
-                            break;
-                        }
-                        let k = k_of(s);
-                        let rhos = match prepare_store(ens, p, batch, s, k, &mut store, &mut x0) {
-                            Ok(r) => r,
-                            Err(e) => {
-                                error.lock().expect("lock").get_or_insert(e);
-                                return;
-                            }
-                        };
-                        let r = run_store(&store, p, &x0, k, &mut tiles, progress);
-                        slots.lock().expect("lock")[s] = finish(s, &rhos, r);
-                    }
-                });
+    let results: Vec<Vec<TargetResult>> =
+        if in_flight >= threads.min(stores) && stores > 1 && in_flight > 1 {
+            // rayon over stores: each worker owns one store and one tile
+            crate::parallel::ordered_workers(
+                stores,
+                in_flight,
+                || Ok((Store::new(p, batch)?, [Tile::new(p.n)], Vec::new())),
+                |(store, tiles, x0), s| {
+                    let k = k_of(s);
+                    let rhos = prepare_store(ens, p, batch, s, k, store, x0)?;
+                    let r = run_store(store, p, x0, k, tiles, progress);
+                    Ok(finish(s, &rhos, r))
+                },
+            )?
+        } else {
+            // rayon over target tiles: all workers share one store at a time
+            let mut store = Store::new(p, batch)?;
+            let mut tiles: Vec<Tile> = (0..threads).map(|_| Tile::new(p.n)).collect();
+            let mut x0 = Vec::new();
+            let mut results = vec![Vec::new(); stores];
+            for (s, slot) in results.iter_mut().enumerate() {
+                let k = k_of(s);
+                let rhos = prepare_store(ens, p, batch, s, k, &mut store, &mut x0)?;
+                let workers = threads.min(k.div_ceil(LANES)).max(1);
+                let r = run_store(&store, p, &x0, k, &mut tiles[..workers], progress);
+                *slot = finish(s, &rhos, r);
             }
-        });
-        if let Some(e) = error.into_inner().expect("lock") {
-            return Err(e);
-        }
-    } else {
-        // rayon over target tiles: all workers share one store at a time
-        let mut store = Store::new(p, batch)?;
-        let mut tiles: Vec<Tile> = (0..threads).map(|_| Tile::new(p.n)).collect();
-        let mut x0 = Vec::new();
-        for (s, slot) in results.iter_mut().enumerate() {
-            let k = k_of(s);
-            let rhos = prepare_store(ens, p, batch, s, k, &mut store, &mut x0)?;
-            let workers = threads.min(k.div_ceil(LANES)).max(1);
-            let r = run_store(&store, p, &x0, k, &mut tiles[..workers], progress);
-            *slot = finish(s, &rhos, r);
-        }
-    }
+            results
+        };
     Ok(results.into_iter().flatten().collect())
 }

@@ -4,17 +4,24 @@
 //!   through the generic ensemble path;
 //! - [`closed_form`]: the gaussian and spherical closed forms of docs/theory.md#rem to #scaled, which the tests use
 //!   as independent references for the generic path;
-//! - [`sim`]: the Monte-Carlo simulator, one retrieval target per pattern store (README, Simulator);
-//! - [`batch`]: K targets per store (attention-shaped), f16/i8 stores, planted target norms,
-//!   cluster-robust summaries; [`kernel`]: its tile kernels;
-//! - [`sim_table`]: the CSV row of a simulated point with the theory beside it.
+//! - [`params`]: what both simulator engines share: a point's parameters, its start, the batch
+//!   layout, what one trajectory measures;
+//! - [`sim`]: the single-target engine, one retrieval target per pattern store;
+//! - [`batch`]: the K-target engine (attention-shaped), f16/i8 stores, planted target norms;
+//! - [`kernel`]: both engines' kernels (the streaming pass, the tile micro-kernel, the online
+//!   softmax) and their shared step tail;
+//! - [`summary`]: one point through either engine, summarised (cluster-robust over stores);
+//! - [`fss`]: the finite-size analysis (finite-N REM, crossings, weight thresholds, fits);
+//! - [`table`]: the DAM tables as typed CSV rows.
 
 pub mod batch;
 pub mod closed_form;
 pub mod fss;
 pub mod kernel;
+pub mod params;
 pub mod sim;
-pub mod sim_table;
+pub mod summary;
+pub mod table;
 pub mod theory;
 
 pub use theory::{AlphaC, Basin, Channel, DamTheory, ScaledThresholds, Thresholds};

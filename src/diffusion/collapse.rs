@@ -151,7 +151,7 @@ impl ForwardDraw {
 
 /// Finite-N forward collapse: the median over `draws` draws (stream (seed, d)) of the collapse
 /// noise s²_* at P = round(e^{αN}) spherical patterns, with its one-sigma order-statistic
-/// error ([`crate::dam::fss::median_with_error`]). Domain: N ≥ 3, α > 0, draws ≥ 4.
+/// error ([`crate::stats::median_with_error`]). Domain: N ≥ 3, α > 0, draws ≥ 4.
 pub fn forward_collapse(n: usize, alpha: f64, draws: usize, seed: u64) -> Result<(f64, f64)> {
     positive("alpha", alpha)?;
     if draws < 4 {
@@ -167,5 +167,5 @@ pub fn forward_collapse(n: usize, alpha: f64, draws: usize, seed: u64) -> Result
         .map(|d| ForwardDraw::new(n, p, &mut sample_rng(seed, d))?.collapse_s2())
         .collect::<Result<_>>()?;
     s.sort_by(f64::total_cmp);
-    Ok(crate::dam::fss::median_with_error(&s))
+    Ok(crate::stats::median_with_error(&s))
 }

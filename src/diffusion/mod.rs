@@ -255,7 +255,7 @@ pub struct ReverseSummary {
 }
 
 /// Settings of a reverse-SDE point.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
 pub struct ReverseParams {
     /// Dimension N.
     pub n: usize,
@@ -307,7 +307,7 @@ pub fn reverse_point(rp: &ReverseParams, progress: &(dyn Fn() + Sync)) -> Result
         .collect::<Result<Vec<_>>>()?;
     let mut s2c: Vec<f64> = res.iter().map(|r| r.1).collect();
     s2c.sort_by(f64::total_cmp);
-    let (median, err) = crate::dam::fss::median_with_error(&s2c);
+    let (median, err) = crate::stats::median_with_error(&s2c);
     Ok(ReverseSummary {
         patterns: p as usize,
         memorised: crate::stats::wilson(res.iter().filter(|r| r.0 < 0.01).count(), samples, 1.0),

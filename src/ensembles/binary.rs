@@ -1,4 +1,6 @@
+use super::sampling::PatternSampler;
 use super::{ln_cosh, PatternEnsemble};
+use rand_chacha::ChaCha8Rng;
 
 /// Binary patterns, ξ_i = ±1 uniform (docs/theory.md#dam).
 ///
@@ -25,5 +27,19 @@ impl PatternEnsemble for Binary {
     }
     fn overlap_edge(&self, r: f64) -> f64 {
         r.sqrt()
+    }
+}
+
+impl PatternSampler for Binary {
+    fn sample_pattern(&self, rng: &mut ChaCha8Rng, out: &mut [f32]) {
+        use rand::Rng;
+        let mut bits = 0u64;
+        for (i, v) in out.iter_mut().enumerate() {
+            if i % 64 == 0 {
+                bits = rng.next_u64();
+            }
+            *v = if bits & 1 == 1 { 1.0 } else { -1.0 };
+            bits >>= 1;
+        }
     }
 }

@@ -1,4 +1,7 @@
+use super::sampling::PatternSampler;
 use super::PatternEnsemble;
+use rand_chacha::ChaCha8Rng;
+use rand_distr::{Distribution, StandardNormal};
 
 /// Gaussian patterns, ξ_i ~ N(0, 1) i.i.d. (docs/theory.md#dam).
 ///
@@ -28,5 +31,14 @@ impl PatternEnsemble for Gaussian {
         } else {
             f64::INFINITY
         })
+    }
+}
+
+impl PatternSampler for Gaussian {
+    fn sample_pattern(&self, rng: &mut ChaCha8Rng, out: &mut [f32]) {
+        for v in out.iter_mut() {
+            let z: f64 = StandardNormal.sample(rng);
+            *v = z as f32;
+        }
     }
 }

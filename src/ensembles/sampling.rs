@@ -1,4 +1,5 @@
-//! Pattern sampling for the Monte-Carlo simulator (docs/theory.md#dam table, "sampling" column).
+//! Pattern sampling for the Monte-Carlo simulator (docs/theory.md#dam table, "sampling" column):
+//! the random streams and the sampler trait; each ensemble's sampler sits in its own file.
 //!
 //! RNG: ChaCha8 (rand_chacha), one stream per sample: the generator of sample s is
 //! `ChaCha8Rng::seed_from_u64(seed)` with `set_stream(s)`, so every sample's patterns depend
@@ -7,7 +8,6 @@
 
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
-use rand_distr::{Distribution, StandardNormal};
 
 use super::{Binary, EnsembleKind, Gaussian, PatternEnsemble, Spherical};
 
@@ -22,51 +22,6 @@ pub fn sample_rng(seed: u64, sample: u64) -> ChaCha8Rng {
 pub trait PatternSampler: PatternEnsemble {
     /// Fill `out` (length N) with one pattern.
     fn sample_pattern(&self, rng: &mut ChaCha8Rng, out: &mut [f32]);
-}
-
-impl PatternSampler for Gaussian {
-    fn sample_pattern(&self, rng: &mut ChaCha8Rng, out: &mut [f32]) {
-        for v in out.iter_mut() {
-            let z: f64 = StandardNormal.sample(rng);
-            *v = z as f32;
-        }
-    }
-}
-
-impl PatternSampler for Spherical {
-    /// A gaussian vector rescaled to norm √N (uniform on the sphere by rotation invariance).
-    fn sample_pattern(&self, rng: &mut ChaCha8Rng, out: &mut [f32]) {
-        let mut z = [0f64; 64];
-        let n = out.len();
-        let mut norm2 = 0.0;
-        // two passes over out: draw in f64 blocks, keep f64 norm
-        for chunk in out.chunks_mut(64) {
-            for (zi, o) in z.iter_mut().zip(chunk.iter_mut()) {
-                *zi = StandardNormal.sample(rng);
-                norm2 += *zi * *zi;
-                *o = *zi as f32;
-            }
-        }
-        // rescale (the f32 copies carry the f64 draws to 1 ulp)
-        let scale = ((n as f64) / norm2).sqrt();
-        for o in out.iter_mut() {
-            *o = (*o as f64 * scale) as f32;
-        }
-    }
-}
-
-impl PatternSampler for Binary {
-    fn sample_pattern(&self, rng: &mut ChaCha8Rng, out: &mut [f32]) {
-        use rand::Rng;
-        let mut bits = 0u64;
-        for (i, v) in out.iter_mut().enumerate() {
-            if i % 64 == 0 {
-                bits = rng.next_u64();
-            }
-            *v = if bits & 1 == 1 { 1.0 } else { -1.0 };
-            bits >>= 1;
-        }
-    }
 }
 
 impl EnsembleKind {

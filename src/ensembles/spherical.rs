@@ -1,4 +1,7 @@
+use super::sampling::PatternSampler;
 use super::PatternEnsemble;
+use rand_chacha::ChaCha8Rng;
+use rand_distr::{Distribution, StandardNormal};
 
 /// Patterns uniform on the sphere of radius √N (docs/theory.md#dam).
 ///
@@ -40,5 +43,27 @@ impl PatternEnsemble for Spherical {
     }
     fn overlap_edge(&self, r: f64) -> f64 {
         r.sqrt()
+    }
+}
+
+impl PatternSampler for Spherical {
+    /// A gaussian vector rescaled to norm √N (uniform on the sphere by rotation invariance).
+    fn sample_pattern(&self, rng: &mut ChaCha8Rng, out: &mut [f32]) {
+        let mut z = [0f64; 64];
+        let n = out.len();
+        let mut norm2 = 0.0;
+        // two passes over out: draw in f64 blocks, keep f64 norm
+        for chunk in out.chunks_mut(64) {
+            for (zi, o) in z.iter_mut().zip(chunk.iter_mut()) {
+                *zi = StandardNormal.sample(rng);
+                norm2 += *zi * *zi;
+                *o = *zi as f32;
+            }
+        }
+        // rescale (the f32 copies carry the f64 draws to 1 ulp)
+        let scale = ((n as f64) / norm2).sqrt();
+        for o in out.iter_mut() {
+            *o = (*o as f64 * scale) as f32;
+        }
     }
 }

@@ -16,7 +16,8 @@ use crate::error::{positive, EngramError, Result};
 use crate::numerics::brent_root;
 
 /// The interaction function F of model A.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Interaction {
     /// F(x) = xⁿ (n = 2: the classic Hopfield network).
     Power(u32),
@@ -181,7 +182,7 @@ pub fn rs_overlap(alpha: f64) -> Result<Option<f64>> {
 }
 
 /// Parameters of an asynchronous zero-temperature run.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
 pub struct AsyncParams {
     /// Spins N.
     pub n: usize,

@@ -22,7 +22,8 @@ const Z_MAX: f64 = 9.0;
 const QUAD_TOL: f64 = 1e-14;
 
 /// The activation function Ψ.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Activation {
     /// Ψ(x) = tanh(β x), gain β > 0.
     Tanh {

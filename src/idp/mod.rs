@@ -10,6 +10,7 @@ pub mod fixed_point;
 pub mod reduced;
 pub mod sequence;
 pub mod sim;
+pub mod table;
 
 pub use activation::{parse_activation, Activation};
 pub use fixed_point::{alpha_exist, m_star, memory_fixed_point, sigma_exist, MemoryFixedPoint};

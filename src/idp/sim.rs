@@ -24,7 +24,8 @@ use crate::ensembles::sample_rng;
 use crate::error::{positive, EngramError, Result};
 
 /// How memories are drawn.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum MemoryKind {
     /// i.i.d. ±1 entries.
     Random,
@@ -121,7 +122,7 @@ pub fn saliencies_from_input(xi: &[f64], n: usize, c: &[f64]) -> Vec<f64> {
 }
 
 /// Integration settings shared by the simulators.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
 pub struct SdeParams {
     /// Neurons N.
     pub n: usize,
@@ -453,7 +454,7 @@ fn initial_state<R: Rng>(xi: &[f64], n: usize, start: &[f64], noise: f64, rng: &
 }
 
 /// Slow-layer parameters of the two-timescale network.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
 pub struct SlowParams {
     /// Gain κ.
     pub kappa: f64,

@@ -10,6 +10,7 @@ use crate::error::{EngramError, Result};
 
 pub mod manifest;
 pub mod points;
+pub mod rows;
 pub mod table;
 
 pub use manifest::Manifest;

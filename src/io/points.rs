@@ -1,16 +1,35 @@
 //! Per-point result files that make studies resumable and shardable.
 //!
-//! Each simulation point k of a study has a deterministic key (its full parameters). When the
-//! point finishes, its formatted CSV row is written atomically to `.points/<k>.csv` (first
-//! line: the key). `--resume` reuses every point file whose key matches; `--shard i/n`
-//! computes only the points with k mod n = i; `engram merge` gathers point files from shard
-//! directories and assembles the study without computing anything.
+//! Each point k of a study has a key: a serialised, versioned struct holding every setting that
+//! changes its result. When the point finishes, its typed rows (see [`super::rows`]) are
+//! written atomically to `.points/<k>.csv`, the first line being the key
+//! `engram-point/<version> <study kind> <json>`. `--resume` reuses every point file whose key
+//! matches; a point file of an older key format is refused with a message (never silently
+//! recomputed into a different answer); `--shard i/n` computes only the points with
+//! k mod n = i; `engram merge` gathers point files from shard directories and assembles the
+//! study without computing anything.
 
 use std::path::{Path, PathBuf};
 
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
 use crate::error::{EngramError, Result};
 
+use super::rows;
 use super::write_atomic;
+
+/// Version of the key format; a point file written under another version is refused.
+pub const KEY_VERSION: u32 = 2;
+
+const KEY_PREFIX: &str = "engram-point/";
+
+/// The key line of a point: `engram-point/<version> <kind> <json of key>`.
+pub fn key_line<K: Serialize>(kind: &str, key: &K) -> Result<String> {
+    let json = serde_json::to_string(key)
+        .map_err(|e| EngramError::Io(format!("cannot serialise the key of a {kind} point: {e}")))?;
+    Ok(format!("{KEY_PREFIX}{KEY_VERSION} {kind} {json}"))
+}
 
 /// How points are scheduled in this run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,28 +66,32 @@ impl PointStore {
         self.dir.join(format!("{k:06}.csv"))
     }
 
-    /// The stored row of point k if its key matches.
-    pub fn load(&self, k: usize, key: &str) -> Option<Vec<String>> {
-        let text = std::fs::read_to_string(self.path(k)).ok()?;
-        let (first, rest) = text.split_once('\n')?;
-        if first != key {
-            return None;
+    /// The stored rows of point k if its key matches (`None`: absent, another key, or a body
+    /// that does not parse); an error if the file was written under an older key format.
+    pub fn load<R: DeserializeOwned>(&self, k: usize, key: &str) -> Result<Option<Vec<R>>> {
+        let path = self.path(k);
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            return Ok(None);
+        };
+        let (first, rest) = text.split_once('\n').unwrap_or((&text, ""));
+        if !first.starts_with(KEY_PREFIX) {
+            return Err(EngramError::Io(format!(
+                "{} was written by an older engram (key format before {KEY_PREFIX}{KEY_VERSION}); \
+                 its result cannot be matched to this configuration: run without --resume to \
+                 recompute the study",
+                path.display()
+            )));
         }
-        let mut r = csv::ReaderBuilder::new()
-            .has_headers(false)
-            .from_reader(rest.as_bytes());
-        let rec = r.records().next()?.ok()?;
-        Some(rec.iter().map(String::from).collect())
+        if first != key {
+            return Ok(None);
+        }
+        Ok(rows::parse_records(rest.as_bytes(), &path.display().to_string()).ok())
     }
 
-    /// Store the row of point k atomically.
-    pub fn store(&self, k: usize, key: &str, row: &[String]) -> Result<()> {
-        let mut w = csv::Writer::from_writer(Vec::new());
-        w.write_record(row)
-            .map_err(|e| EngramError::Io(e.to_string()))?;
-        let body = w.into_inner().map_err(|e| EngramError::Io(e.to_string()))?;
+    /// Store the rows of point k atomically.
+    pub fn store<R: Serialize>(&self, k: usize, key: &str, rows: &[R]) -> Result<()> {
         let mut bytes = format!("{key}\n").into_bytes();
-        bytes.extend(body);
+        bytes.extend(rows::records(rows)?);
         write_atomic(&self.path(k), &bytes)
     }
 
@@ -102,14 +125,15 @@ impl PointStore {
     }
 }
 
-/// Run or load every point. `compute(k)` returns the row of point k. Returns `None` when
-/// this run is one shard (the study is assembled later by `engram merge`).
-pub fn run_points(
+/// Run or load every point: `keys[k]` is point k's key line ([`key_line`]), `compute(k)` its
+/// rows. Returns the rows of all points in order, or `None` when this run is one shard (the
+/// study is assembled later by `engram merge`).
+pub fn run_points<R: Serialize + DeserializeOwned>(
     store: &PointStore,
     keys: &[String],
     schedule: Schedule,
-    mut compute: impl FnMut(usize) -> Result<Vec<String>>,
-) -> Result<Option<Vec<Vec<String>>>> {
+    mut compute: impl FnMut(usize) -> Result<Vec<R>>,
+) -> Result<Option<Vec<R>>> {
     let mut rows = Vec::with_capacity(keys.len());
     for (k, key) in keys.iter().enumerate() {
         if let Some((i, n)) = schedule.shard {
@@ -119,20 +143,22 @@ pub fn run_points(
         }
         let reuse = schedule.resume || schedule.assemble_only;
         if reuse {
-            if let Some(row) = store.load(k, key) {
-                rows.push(row);
+            if let Some(r) = store.load(k, key)? {
+                rows.extend(r);
                 continue;
             }
         }
         if schedule.assemble_only {
             return Err(EngramError::Io(format!(
-                "point {k} ({key}) is missing from {}: run its shard first",
+                "point {k} of {} is missing from {} or was computed with another configuration: \
+                 run the shard holding it with this config.toml",
+                keys.len(),
                 store.dir().display()
             )));
         }
-        let row = compute(k)?;
-        store.store(k, key, &row)?;
-        rows.push(row);
+        let r = compute(k)?;
+        store.store(k, key, &r)?;
+        rows.extend(r);
     }
     Ok(if schedule.shard.is_some() {
         None

@@ -15,14 +15,6 @@ pub struct Table {
 }
 
 impl Table {
-    /// A table from a header and formatted rows.
-    pub fn new(header: &[&str], rows: Vec<Vec<String>>) -> Self {
-        Table {
-            header: header.iter().map(|s| s.to_string()).collect(),
-            rows,
-        }
-    }
-
     /// Read a CSV file.
     pub fn read(path: &Path) -> Result<Self> {
         let mut r = csv::Reader::from_path(path)
@@ -39,17 +31,6 @@ impl Table {
             rows.push(rec.iter().map(String::from).collect());
         }
         Ok(Table { header, rows })
-    }
-
-    /// CSV bytes.
-    pub fn to_csv(&self) -> Result<Vec<u8>> {
-        let mut w = csv::Writer::from_writer(Vec::new());
-        let io = |e: csv::Error| EngramError::Io(e.to_string());
-        w.write_record(&self.header).map_err(io)?;
-        for r in &self.rows {
-            w.write_record(r).map_err(io)?;
-        }
-        w.into_inner().map_err(|e| EngramError::Io(e.to_string()))
     }
 
     /// Index of a column.

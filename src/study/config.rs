@@ -15,7 +15,7 @@ use super::idp::{IdpNoiseSection, IdpSequenceSection};
 use super::phase_diagram::PhaseDiagramSection;
 use super::two_group::TwoGroupSection;
 use super::validation::ValidationSection;
-use super::Study;
+use super::DynStudy;
 
 /// A study config: `[study]` and exactly one model section.
 #[derive(Debug, Clone)]
@@ -49,7 +49,7 @@ macro_rules! model_sections {
             }
 
             /// The study this section describes.
-            pub fn study(&self) -> &dyn Study {
+            pub fn study(&self) -> &dyn DynStudy {
                 match self {
                     $(Self::$variant(s) => s,)+
                 }
@@ -233,8 +233,8 @@ sweep_type!(
 sweep_type!(
     /// A sweep of whole numbers ≥ 2 (numbers of neurons).
     WholeSweep,
-    |v: f64| v.fract() == 0.0 && (2.0..1e9).contains(&v),
-    "a whole number >= 2"
+    crate::sweep::is_neurons,
+    crate::sweep::NEURONS
 );
 
 /// A whole number ≥ 1.

@@ -4,17 +4,17 @@
 use std::path::{Path, PathBuf};
 
 use crate::dam::batch::{Batch, Precision, Streams, Targets};
-use crate::dam::sim::{samples_in_flight, simulate_batch, SimParams, Start};
-use crate::dam::sim_table::{summary_row, HEADER};
+use crate::dam::params::{SimParams, Start};
+use crate::dam::sim::samples_in_flight;
+use crate::dam::summary::simulate_batch;
+use crate::dam::table::{summary_row, SimRow};
 use crate::dam::DamTheory;
 use crate::error::{EngramError, Result};
 use crate::plot::{Curve, Figure, Points, Style, VLine};
 use crate::rem::RemPoint;
-use crate::stats::fmt_num as fmt;
 
-use crate::io::points::{run_points, PointStore, Schedule};
 use crate::io::table::Table;
-use crate::io::{write_atomic, Progress};
+use crate::io::Progress;
 
 use serde::Deserialize;
 
@@ -159,8 +159,25 @@ pub enum YAxis {
     Delta0,
 }
 
-/// Columns of theory.csv of a DAM simulation study.
-pub const THEORY_HEADER: [&str; 7] = ["quantity", "n", "alpha", "lambda", "r", "value", "err"];
+/// One row of theory.csv of a DAM simulation study: a theory value (α₁, λ_c, cos_c) or a
+/// crossing α_{1/2}(N) and its extrapolation (n = inf).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct DamTheoryRow {
+    /// alpha_1, alpha_half, alpha_half_extrapolated, lambda_c or cos_c.
+    pub quantity: String,
+    /// N of a crossing (inf: extrapolated; empty: N → ∞ theory).
+    pub n: Option<f64>,
+    /// Load α.
+    pub alpha: f64,
+    /// Inverse temperature λ.
+    pub lambda: f64,
+    /// Squared norm per component of the start (cos_c rows).
+    pub r: Option<f64>,
+    /// The value.
+    pub value: f64,
+    /// Its error (0 for a closed-form theory value).
+    pub err: f64,
+}
 
 /// Reduce a sweep for `--quick`: at most `k` values, first and last kept.
 pub fn thin(v: &[f64], k: usize) -> Vec<f64> {
@@ -168,6 +185,19 @@ pub fn thin(v: &[f64], k: usize) -> Vec<f64> {
         return v.to_vec();
     }
     (0..k).map(|i| v[(i * (v.len() - 1)) / (k - 1)]).collect()
+}
+
+/// One point of a DAM simulation study: everything that changes its result (the resume key).
+#[derive(Debug, Clone, Copy, serde::Serialize)]
+pub struct DamPoint {
+    /// Pattern ensemble.
+    pub ensemble: EnsembleKind,
+    /// The simulation parameters.
+    pub params: SimParams,
+    /// The batch layout.
+    pub batch: Batch,
+    /// Samples (targets, or stores for `targets = all`).
+    pub samples: usize,
 }
 
 /// The grid of simulation points, in a fixed order (n outer, then α, λ, cosine).
@@ -219,18 +249,8 @@ pub fn points(cfg: &DamSimulationSection, quick: bool) -> Result<(Vec<SimParams>
         for &alpha in &alphas {
             for &lambda in &lambdas {
                 for &start in &starts {
-                    let p = SimParams {
-                        n: n as usize,
-                        alpha,
-                        lambda,
-                        eta: cfg.eta.0,
-                        max_steps: cfg.max_steps.0,
-                        xtol: cfg.xtol.0,
-                        threshold: cfg.threshold.0,
-                        start,
-                        seed: cfg.seed,
-                    };
-                    p.validate()?;
+                    let p = SimParams::new(n as usize, alpha, lambda, start, cfg.seed)?
+                        .with_dynamics(cfg.eta.0, cfg.max_steps.0, cfg.xtol.0, cfg.threshold.0)?;
                     let memory = cfg.memory_gib.0 * 1024f64.powi(3);
                     let batch = cfg.batch();
                     batch.validate(&p, cfg.ensemble.name())?;
@@ -247,78 +267,57 @@ pub fn points(cfg: &DamSimulationSection, quick: bool) -> Result<(Vec<SimParams>
     Ok((pts, samples))
 }
 
-/// Run the simulation points (resumable, shardable) and write simulation.csv and theory.csv.
-/// Returns the files written (none for a shard).
-pub fn run(
-    cfg: &DamSimulationSection,
-    dir: &Path,
-    schedule: Schedule,
-    quick: bool,
-    progress: &Progress,
-) -> Result<Vec<PathBuf>> {
-    let (pts, samples) = points(cfg, quick)?;
-    let kind = cfg.ensemble;
-    let batch = cfg.batch();
-    let keys: Vec<String> = pts
-        .iter()
-        .map(|p| format!("{}|{p:?}|{batch:?}|samples={samples}", kind.name()))
-        .collect();
-    let store = PointStore::new(dir)?;
-    let total: f64 = pts.iter().map(|p| batch.total_targets(p, samples)).sum();
-    progress.add(total as u64);
-    let memory = cfg.memory_gib.0 * 1024f64.powi(3);
-    let rows = run_points(&store, &keys, schedule, |k| {
-        let s = simulate_batch(kind.sampler(), &pts[k], &batch, samples, memory, &|| {
-            progress.inc()
-        })?;
-        summary_row(kind, &s)
-    })?;
-    let Some(rows) = rows else {
-        return Ok(vec![]);
-    };
-    let sim = Table::new(&HEADER, rows);
-    let sim_path = dir.join("simulation.csv");
-    write_atomic(&sim_path, &sim.to_csv()?)?;
-    let theory = theory_table(cfg, &sim)?;
-    let th_path = dir.join("theory.csv");
-    write_atomic(&th_path, &theory.to_csv()?)?;
-    Ok(vec![sim_path, th_path])
+/// Write simulation.csv and theory.csv from the rows of every point.
+pub fn assemble(cfg: &DamSimulationSection, rows: Vec<SimRow>, dir: &Path) -> Result<Vec<PathBuf>> {
+    let theory = theory_table(cfg, &rows)?;
+    super::write_tables(
+        dir,
+        vec![
+            ("simulation.csv", crate::io::rows::to_csv(&rows)?),
+            ("theory.csv", crate::io::rows::to_csv(&theory)?),
+        ],
+    )
 }
 
 /// theory.csv: α₁(λ) (x = alpha) with the simulated crossings and their extrapolation,
 /// λ_c(α) (x = lambda), or the basin edge cos_c(α, λ, r) (x = cosine).
-pub fn theory_table(cfg: &DamSimulationSection, sim: &Table) -> Result<Table> {
+pub fn theory_table(cfg: &DamSimulationSection, sim: &[SimRow]) -> Result<Vec<DamTheoryRow>> {
     let kind = cfg.ensemble;
     let theory = DamTheory::new(kind.ensemble())?;
-    let col = |name: &str| sim.col(name);
-    let (c_n, c_a, c_l, c_r) = (col("n")?, col("alpha")?, col("lambda")?, col("r")?);
-    let uniq = |c: usize| {
-        let mut v: Vec<f64> = (0..sim.rows.len()).map(|i| sim.num(i, c)).collect();
+    let uniq = |f: fn(&SimRow) -> f64| {
+        let mut v: Vec<f64> = sim.iter().map(f).collect();
         v.sort_by(f64::total_cmp);
         v.dedup();
         v
     };
+    let row = |quantity: &str,
+               n: Option<f64>,
+               alpha: f64,
+               lambda: f64,
+               r: Option<f64>,
+               value: f64,
+               err: f64| DamTheoryRow {
+        quantity: quantity.into(),
+        n,
+        alpha,
+        lambda,
+        r,
+        value,
+        err,
+    };
     let mut rows = Vec::new();
     match cfg.x_axis {
         XAxis::Alpha => {
-            for &l in &uniq(c_l) {
+            for &l in &uniq(|s| s.lambda) {
                 let (a1, _) = theory.alpha_1(l)?;
-                rows.push(vec![
-                    "alpha_1".into(),
-                    String::new(),
-                    fmt(a1),
-                    fmt(l),
-                    String::new(),
-                    fmt(a1),
-                    "0".into(),
-                ]);
+                rows.push(row("alpha_1", None, a1, l, None, a1, 0.0));
                 if cfg.crossing {
-                    let (c_p, c_e) = (col("p_retrieved")?, col("p_retrieved_err")?);
                     let mut crossings = Vec::new();
-                    for &n in &uniq(c_n) {
-                        let mut curve: Vec<(f64, f64, f64)> = (0..sim.rows.len())
-                            .filter(|&i| sim.num(i, c_n) == n && sim.num(i, c_l) == l)
-                            .map(|i| (sim.num(i, c_a), sim.num(i, c_p), sim.num(i, c_e)))
+                    for &n in &uniq(|s| s.n as f64) {
+                        let mut curve: Vec<(f64, f64, f64)> = sim
+                            .iter()
+                            .filter(|s| s.n as f64 == n && s.lambda == l)
+                            .map(|s| (s.alpha, s.p_retrieved, s.p_retrieved_err))
                             .collect();
                         curve.sort_by(|x, y| x.0.total_cmp(&y.0));
                         let a: Vec<f64> = curve.iter().map(|c| c.0).collect();
@@ -326,15 +325,7 @@ pub fn theory_table(cfg: &DamSimulationSection, sim: &Table) -> Result<Table> {
                         let e: Vec<f64> = curve.iter().map(|c| c.2).collect();
                         if let Some((ac, err)) = crate::stats::crossing(&a, &p, &e, 0.5) {
                             crossings.push((n as usize, ac, err));
-                            rows.push(vec![
-                                "alpha_half".into(),
-                                fmt(n),
-                                fmt(ac),
-                                fmt(l),
-                                String::new(),
-                                fmt(ac),
-                                fmt(err),
-                            ]);
+                            rows.push(row("alpha_half", Some(n), ac, l, None, ac, err));
                         }
                     }
                     // the theory-motivated extreme-value form (docs/theory.md#fss); 1/N is
@@ -345,53 +336,37 @@ pub fn theory_table(cfg: &DamSimulationSection, sim: &Table) -> Result<Table> {
                         a1,
                     );
                     if let Some((ai, err)) = fit.map(|f| (f.a, f.a_err)) {
-                        rows.push(vec![
-                            "alpha_half_extrapolated".into(),
-                            "inf".into(),
-                            fmt(ai),
-                            fmt(l),
-                            String::new(),
-                            fmt(ai),
-                            fmt(err),
-                        ]);
+                        rows.push(row(
+                            "alpha_half_extrapolated",
+                            Some(f64::INFINITY),
+                            ai,
+                            l,
+                            None,
+                            ai,
+                            err,
+                        ));
                     }
                 }
             }
         }
         XAxis::Lambda => {
-            for &a in &uniq(c_a) {
+            for &a in &uniq(|s| s.alpha) {
                 let lc = theory.lambda_c(a)?;
-                rows.push(vec![
-                    "lambda_c".into(),
-                    String::new(),
-                    fmt(a),
-                    fmt(lc),
-                    String::new(),
-                    fmt(lc),
-                    "0".into(),
-                ]);
+                rows.push(row("lambda_c", None, a, lc, None, lc, 0.0));
             }
         }
         XAxis::Cosine => {
-            for &a in &uniq(c_a) {
-                for &l in &uniq(c_l) {
-                    for &r in &uniq(c_r) {
+            for &a in &uniq(|s| s.alpha) {
+                for &l in &uniq(|s| s.lambda) {
+                    for &r in &uniq(|s| s.r) {
                         let b = theory.basin(RemPoint::new(a, l, r)?)?;
-                        rows.push(vec![
-                            "cos_c".into(),
-                            String::new(),
-                            fmt(a),
-                            fmt(l),
-                            fmt(r),
-                            fmt(b.cos_c),
-                            "0".into(),
-                        ]);
+                        rows.push(row("cos_c", None, a, l, Some(r), b.cos_c, 0.0));
                     }
                 }
             }
         }
     }
-    Ok(Table::new(&THEORY_HEADER, rows))
+    Ok(rows)
 }
 
 /// Render the study's figure from its CSV files: `<y>_vs_<x>.{png,svg}` and the talk size.
@@ -493,6 +468,8 @@ pub fn render(cfg: &DamSimulationSection, dir: &Path) -> Result<Vec<PathBuf>> {
 }
 
 impl super::Study for DamSimulationSection {
+    type Point = DamPoint;
+    type Row = SimRow;
     fn validate(&self, origin: &str) -> Result<()> {
         if self.crossing && self.x_axis != XAxis::Alpha {
             return Err(EngramError::Config(format!(
@@ -506,8 +483,35 @@ impl super::Study for DamSimulationSection {
         }
         Ok(())
     }
-    fn run(&self, cx: &super::Context) -> Result<Vec<PathBuf>> {
-        run(self, cx.dir, cx.schedule, cx.quick, cx.progress)
+    fn points(&self, quick: bool) -> Result<Vec<DamPoint>> {
+        let (pts, samples) = points(self, quick)?;
+        Ok(pts
+            .into_iter()
+            .map(|params| DamPoint {
+                ensemble: self.ensemble,
+                params,
+                batch: self.batch(),
+                samples,
+            })
+            .collect())
+    }
+    fn units(&self, p: &DamPoint) -> u64 {
+        p.batch.total_targets(&p.params, p.samples) as u64
+    }
+    fn compute(&self, p: &DamPoint, progress: &Progress) -> Result<Vec<SimRow>> {
+        let memory = self.memory_gib.0 * 1024f64.powi(3);
+        let s = simulate_batch(
+            p.ensemble.sampler(),
+            &p.params,
+            &p.batch,
+            p.samples,
+            memory,
+            &|| progress.inc(),
+        )?;
+        Ok(vec![summary_row(p.ensemble, &s)?])
+    }
+    fn assemble(&self, rows: Vec<SimRow>, dir: &Path, _quick: bool) -> Result<Vec<PathBuf>> {
+        assemble(self, rows, dir)
     }
     fn render(&self, dir: &Path) -> Result<Vec<PathBuf>> {
         render(self, dir)
@@ -515,78 +519,4 @@ impl super::Study for DamSimulationSection {
     fn seed(&self) -> Option<u64> {
         Some(self.seed)
     }
-}
-
-/// A labelled crossing series: (label, [(N, α½, error)]).
-pub type CrossingSeries = (String, Vec<(usize, f64, f64)>);
-
-/// Figure of a finite-size analysis: crossing series α_{1/2}(N) against N^{−1/2} (where the
-/// empirical form a + b/√N is a straight line), each fit of the first series drawn as a curve
-/// from the largest N to N → ∞ (x = 0), and α₁ as a horizontal line. `series`: (label,
-/// [(N, α½, error)]); `fits`: fits of the first series.
-pub fn fss_figure(
-    series: &[CrossingSeries],
-    fits: &[crate::dam::fss::Extrapolation],
-    alpha_1: f64,
-) -> Figure {
-    use crate::dam::fss::FssForm;
-    let x = |n: f64| 1.0 / n.sqrt();
-    let mut fig = Figure {
-        x_label: "N^{−1/2}".into(),
-        y_label: "α_{1/2}(N)".into(),
-        legend: crate::plot::Legend::LowerLeft,
-        ..Default::default()
-    };
-    let n_min = series
-        .iter()
-        .flat_map(|s| s.1.iter().map(|p| p.0))
-        .min()
-        .unwrap_or(2) as f64;
-    fig.curves.push(Curve {
-        label: format!("α_{{1}} = {alpha_1:.4}"),
-        style: Style::Line,
-        color: 6,
-        points: vec![(0.0, alpha_1, 0.0), (x(n_min) * 1.05, alpha_1, 0.0)],
-    });
-    for (k, f) in fits.iter().enumerate() {
-        // the fit a + b·g(N) drawn on the N^{−1/2} axis, from N = ∞ to the smallest N
-        let pts: Vec<(f64, f64, f64)> = (0..=60)
-            .map(|i| {
-                let t = x(n_min) * i as f64 / 60.0;
-                let y = if t == 0.0 {
-                    f.a
-                } else {
-                    f.a + f.b * f.form.x(1.0 / (t * t))
-                };
-                (t, y, 0.0)
-            })
-            .collect();
-        let name = match f.form {
-            FssForm::InvN => "fit a + b/N",
-            FssForm::LogNOverN => "fit a + b ln N/N",
-            FssForm::InvSqrtN => "fit a + b/√N",
-        };
-        fig.curves.push(Curve {
-            label: if !f.p_value.is_finite() {
-                format!("{name} (through both points)")
-            } else if f.p_value < 1e-3 {
-                format!("{name} (p = {:.1e})", f.p_value)
-            } else {
-                format!("{name} (p = {:.3})", f.p_value)
-            },
-            style: Style::Dashed,
-            color: 1 + k,
-            points: pts,
-        });
-    }
-    const SERIES_COLORS: [usize; 3] = [4, 0, 5];
-    for (k, (label, pts)) in series.iter().enumerate() {
-        fig.curves.push(Curve {
-            label: label.clone(),
-            style: Style::Points,
-            color: SERIES_COLORS[k % 3],
-            points: pts.iter().map(|p| (x(p.0 as f64), p.1, p.2)).collect(),
-        });
-    }
-    fig
 }

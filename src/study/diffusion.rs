@@ -5,11 +5,9 @@ use std::path::{Path, PathBuf};
 
 use crate::diffusion::{reverse_point, s2_collapse, ReverseParams};
 use crate::error::Result;
-use crate::io::points::{run_points, PointStore, Schedule};
 use crate::io::table::Table;
 use crate::io::Progress;
 use crate::plot::{Curve, Figure, Style};
-use crate::stats::fmt_num as fmt;
 
 use super::dam::thin;
 
@@ -41,99 +39,56 @@ pub struct DiffusionSection {
     pub seed: u64,
 }
 
-/// simulation.csv columns of `[diffusion]`.
-pub const DIFFUSION_SIM: [&str; 8] = [
-    "n",
-    "alpha",
-    "patterns",
-    "samples",
-    "p_memorised",
-    "p_memorised_err",
-    "s2_condensed_median",
-    "s2_symmetry_breaking",
-];
-/// theory.csv columns of `[diffusion]`.
-pub const DIFFUSION_THEORY: [&str; 3] = ["quantity", "alpha", "value"];
+/// One reverse-diffusion row (`engram diffusion reverse` and `[diffusion]` simulation.csv).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct DiffusionRow {
+    /// Dimension N.
+    pub n: usize,
+    /// Load α.
+    pub alpha: f64,
+    /// Patterns P.
+    pub patterns: usize,
+    /// Trajectories.
+    pub samples: usize,
+    /// Fraction ending on a training pattern.
+    pub p_memorised: f64,
+    /// Its binomial error.
+    pub p_memorised_err: f64,
+    /// Median s² at which one pattern first takes half the posterior weight.
+    pub s2_condensed_median: f64,
+    /// Its order-statistic error.
+    pub s2_condensed_err: f64,
+    /// Symmetry-breaking s² = λ_max(C).
+    pub s2_symmetry_breaking: f64,
+    /// Collapse noise s_C² = 1/(e^{2α} − 1) (docs/theory.md#collapse).
+    pub s2_collapse: f64,
+}
 
-/// Run `[diffusion]`.
-pub fn run_diffusion(
-    cfg: &DiffusionSection,
-    dir: &Path,
-    schedule: Schedule,
-    quick: bool,
-    progress: &Progress,
-) -> Result<Vec<PathBuf>> {
-    let samples = if quick {
-        cfg.samples.0.min(4)
-    } else {
-        cfg.samples.0
-    };
-    let alphas = if quick {
-        thin(cfg.alpha.values(), 3)
-    } else {
-        cfg.alpha.values().to_vec()
-    };
-    let nlist: Vec<usize> = if quick {
-        cfg.n
-            .values()
-            .iter()
-            .take(1)
-            .map(|&n| (n as usize).min(12))
-            .collect()
-    } else {
-        cfg.n.values().iter().map(|&n| n as usize).collect()
-    };
-    let steps = if quick {
-        cfg.steps.0.min(100)
-    } else {
-        cfg.steps.0
-    };
-    let mut pts = Vec::new();
-    for &n in &nlist {
-        for &a in &alphas {
-            pts.push(ReverseParams {
-                n,
-                alpha: a,
-                samples,
-                t_max: cfg.t_max.0,
-                t_min: cfg.t_min.0,
-                steps,
-                seed: cfg.seed,
-            });
+/// The row of one reverse-SDE point.
+pub fn diffusion_row(p: &ReverseParams, progress: &(dyn Fn() + Sync)) -> Result<DiffusionRow> {
+    let r = reverse_point(p, progress)?;
+    Ok(DiffusionRow {
+        n: p.n,
+        alpha: p.alpha,
+        patterns: r.patterns,
+        samples: p.samples,
+        p_memorised: r.memorised.p,
+        p_memorised_err: r.memorised.err,
+        s2_condensed_median: r.s2_condensed_median,
+        s2_condensed_err: r.s2_condensed_err,
+        s2_symmetry_breaking: r.s2_symmetry_breaking,
+        s2_collapse: s2_collapse(p.alpha)?,
+    })
+}
+
+impl DiffusionSection {
+    fn alphas(&self, quick: bool) -> Vec<f64> {
+        if quick {
+            thin(self.alpha.values(), 3)
+        } else {
+            self.alpha.values().to_vec()
         }
     }
-    let keys: Vec<String> = pts.iter().map(|p| format!("{p:?}")).collect();
-    let store = PointStore::new(dir)?;
-    progress.add((pts.len() * samples) as u64);
-    let rows = run_points(&store, &keys, schedule, |k| {
-        let p = &pts[k];
-        let r = reverse_point(p, &|| progress.inc())?;
-        Ok(vec![
-            p.n.to_string(),
-            fmt(p.alpha),
-            r.patterns.to_string(),
-            samples.to_string(),
-            fmt(r.memorised.p),
-            fmt(r.memorised.err),
-            fmt(r.s2_condensed_median),
-            fmt(r.s2_symmetry_breaking),
-        ])
-    })?;
-    let Some(rows) = rows else {
-        return Ok(vec![]);
-    };
-    let sim = dir.join("simulation.csv");
-    crate::io::write_atomic(&sim, &Table::new(&DIFFUSION_SIM, rows).to_csv()?)?;
-    let lo = alphas.iter().cloned().fold(f64::INFINITY, f64::min);
-    let hi = alphas.iter().cloned().fold(0.0, f64::max);
-    let mut th = Vec::new();
-    for k in 0..=100 {
-        let a = lo + (hi - lo) * k as f64 / 100.0;
-        th.push(vec!["s2_collapse".into(), fmt(a), fmt(s2_collapse(a)?)]);
-    }
-    let thp = dir.join("theory.csv");
-    crate::io::write_atomic(&thp, &Table::new(&DIFFUSION_THEORY, th).to_csv()?)?;
-    Ok(vec![sim, thp])
 }
 
 /// Figure of `[diffusion]`: the condensation noise s² vs α (measured median per N), the
@@ -196,6 +151,8 @@ pub fn render_diffusion(_cfg: &DiffusionSection, dir: &Path) -> Result<Vec<PathB
 }
 
 impl super::Study for DiffusionSection {
+    type Point = ReverseParams;
+    type Row = DiffusionRow;
     fn validate(&self, origin: &str) -> Result<()> {
         if self.t_min.0 >= self.t_max.0 {
             return Err(crate::error::EngramError::Config(format!(
@@ -205,8 +162,65 @@ impl super::Study for DiffusionSection {
         }
         Ok(())
     }
-    fn run(&self, cx: &super::Context) -> Result<Vec<PathBuf>> {
-        run_diffusion(self, cx.dir, cx.schedule, cx.quick, cx.progress)
+    fn points(&self, quick: bool) -> Result<Vec<ReverseParams>> {
+        let samples = if quick {
+            self.samples.0.min(4)
+        } else {
+            self.samples.0
+        };
+        let nlist: Vec<usize> = if quick {
+            self.n
+                .values()
+                .iter()
+                .take(1)
+                .map(|&n| (n as usize).min(12))
+                .collect()
+        } else {
+            self.n.values().iter().map(|&n| n as usize).collect()
+        };
+        let steps = if quick {
+            self.steps.0.min(100)
+        } else {
+            self.steps.0
+        };
+        let mut pts = Vec::new();
+        for &n in &nlist {
+            for &a in &self.alphas(quick) {
+                pts.push(ReverseParams {
+                    n,
+                    alpha: a,
+                    samples,
+                    t_max: self.t_max.0,
+                    t_min: self.t_min.0,
+                    steps,
+                    seed: self.seed,
+                });
+            }
+        }
+        Ok(pts)
+    }
+    fn units(&self, p: &ReverseParams) -> u64 {
+        p.samples as u64
+    }
+    fn compute(&self, p: &ReverseParams, progress: &Progress) -> Result<Vec<DiffusionRow>> {
+        Ok(vec![diffusion_row(p, &|| progress.inc())?])
+    }
+    fn assemble(&self, rows: Vec<DiffusionRow>, dir: &Path, quick: bool) -> Result<Vec<PathBuf>> {
+        let alphas = self.alphas(quick);
+        let lo = alphas.iter().cloned().fold(f64::INFINITY, f64::min);
+        let hi = alphas.iter().cloned().fold(0.0, f64::max);
+        let mut th = Vec::new();
+        for k in 0..=100 {
+            let a = lo + (hi - lo) * k as f64 / 100.0;
+            th.push(super::CurveRow::new("s2_collapse", a, s2_collapse(a)?));
+        }
+        super::write_tables(
+            dir,
+            vec![
+                ("simulation.csv", crate::io::rows::to_csv(&rows)?),
+                ("theory.csv", crate::io::rows::to_csv(&th)?),
+            ],
+        )
     }
     fn render(&self, dir: &Path) -> Result<Vec<PathBuf>> {
         render_diffusion(self, dir)

@@ -7,11 +7,9 @@ use crate::error::{EngramError, Result};
 use crate::hopfield::{
     rs_alpha_c, rs_overlap, simulate_point, AsyncParams, AsyncSummary, Interaction,
 };
-use crate::io::points::{run_points, PointStore, Schedule};
 use crate::io::table::Table;
 use crate::io::Progress;
 use crate::plot::{Curve, Figure, Legend, Points, Style, VLine};
-use crate::stats::fmt_num as fmt;
 
 use super::dam::thin;
 
@@ -46,25 +44,37 @@ pub struct HopfieldSection {
     pub seed: u64,
 }
 
-/// Columns of a binary F-network simulation row (`engram hopfield-classic simulate` and
+/// One binary F-network simulation row (`engram hopfield-classic simulate` and
 /// `[hopfield_classic]` simulation.csv). alpha is the load of the actual P (P/N, or ln P/N for
 /// the exponential interaction); m_rs is the RS overlap at that load (F = x² only).
-pub const HOPFIELD_SIM: [&str; 11] = [
-    "n",
-    "alpha",
-    "patterns",
-    "samples",
-    "overlap",
-    "overlap_err",
-    "p_retrieved",
-    "sweeps",
-    "interaction",
-    "flip",
-    "m_rs",
-];
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct HopfieldRow {
+    /// Spins N.
+    pub n: usize,
+    /// Load of the actual P.
+    pub alpha: f64,
+    /// Patterns P.
+    pub patterns: usize,
+    /// Samples.
+    pub samples: usize,
+    /// Mean final overlap with ξ¹.
+    pub overlap: f64,
+    /// Its standard error.
+    pub overlap_err: f64,
+    /// Fraction of runs ending at ξ¹.
+    pub p_retrieved: f64,
+    /// Mean sweeps.
+    pub sweeps: f64,
+    /// Interaction F: the power n, rect<n> or exp.
+    pub interaction: String,
+    /// Initial flip fraction.
+    pub flip: f64,
+    /// RS overlap at this load (F = x² only).
+    pub m_rs: Option<f64>,
+}
 
-/// One row ([`HOPFIELD_SIM`]) for a finished point.
-pub fn hopfield_row(p: &AsyncParams, samples: usize, s: &AsyncSummary) -> Result<Vec<String>> {
+/// The row of a finished point.
+pub fn hopfield_row(p: &AsyncParams, samples: usize, s: &AsyncSummary) -> Result<HopfieldRow> {
     let alpha = p.interaction.load(p.p, p.n);
     let (name, m_rs) = match p.interaction {
         Interaction::Exp => ("exp".to_string(), None),
@@ -72,23 +82,43 @@ pub fn hopfield_row(p: &AsyncParams, samples: usize, s: &AsyncSummary) -> Result
         Interaction::Power(n) => (n.to_string(), None),
         Interaction::RectifiedPower(n) => (format!("rect{n}"), None),
     };
-    Ok(vec![
-        p.n.to_string(),
-        fmt(alpha),
-        p.p.to_string(),
-        samples.to_string(),
-        fmt(s.overlap.mean),
-        fmt(s.overlap.se),
-        fmt(s.p_retrieved),
-        fmt(s.sweeps),
-        name,
-        fmt(p.flip_fraction),
-        m_rs.map_or(String::new(), fmt),
-    ])
+    Ok(HopfieldRow {
+        n: p.n,
+        alpha,
+        patterns: p.p,
+        samples,
+        overlap: s.overlap.mean,
+        overlap_err: s.overlap.se,
+        p_retrieved: s.p_retrieved,
+        sweeps: s.sweeps,
+        interaction: name,
+        flip: p.flip_fraction,
+        m_rs,
+    })
 }
 
-/// theory.csv columns of `[hopfield_classic]`.
-pub const HOPFIELD_THEORY: [&str; 3] = ["quantity", "alpha", "value"];
+/// One row of `engram hopfield-classic theory`: the replica-symmetric overlap at α and the RS
+/// capacity α_c with the overlap there (Amit–Gutfreund–Sompolinsky).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct RsRow {
+    /// Load α = P/N.
+    pub alpha: f64,
+    /// RS overlap (empty above α_c).
+    pub m_rs: Option<f64>,
+    /// RS capacity α_c.
+    pub alpha_c: f64,
+    /// Overlap at α_c.
+    pub m_at_alpha_c: f64,
+}
+
+/// A point of `[hopfield_classic]` (its resume key).
+#[derive(Debug, Clone, Copy, serde::Serialize)]
+pub struct HopfieldPoint {
+    /// The run parameters.
+    pub params: AsyncParams,
+    /// Samples.
+    pub samples: usize,
+}
 
 fn ns(v: &[f64], quick: bool) -> Vec<usize> {
     if quick {
@@ -102,74 +132,21 @@ fn ns(v: &[f64], quick: bool) -> Vec<usize> {
     }
 }
 
-/// Run `[hopfield_classic]`.
-pub fn run_hopfield(
-    cfg: &HopfieldSection,
-    dir: &Path,
-    schedule: Schedule,
-    quick: bool,
-    progress: &Progress,
-) -> Result<Vec<PathBuf>> {
-    let f = if cfg.exponential {
-        Interaction::Exp
-    } else {
-        Interaction::power(cfg.power.0 as u32)?
-    };
-    let samples = if quick {
-        cfg.samples.0.min(4)
-    } else {
-        cfg.samples.0
-    };
-    let alphas = if quick {
-        thin(cfg.alpha.values(), 4)
-    } else {
-        cfg.alpha.values().to_vec()
-    };
-    let mut pts = Vec::new();
-    for n in ns(cfg.n.values(), quick) {
-        for &a in &alphas {
-            let p = f.patterns(a, n)?;
-            pts.push(AsyncParams {
-                n,
-                p,
-                interaction: f,
-                flip_fraction: cfg.flip,
-                max_sweeps: cfg.max_sweeps.0,
-                seed: cfg.seed,
-            });
+impl HopfieldSection {
+    fn interaction(&self) -> Result<Interaction> {
+        if self.exponential {
+            Ok(Interaction::Exp)
+        } else {
+            Interaction::power(self.power.0 as u32)
         }
     }
-    let keys: Vec<String> = pts
-        .iter()
-        .map(|p| format!("{p:?}|samples={samples}"))
-        .collect();
-    let store = PointStore::new(dir)?;
-    progress.add((pts.len() * samples) as u64);
-    let rows = run_points(&store, &keys, schedule, |k| {
-        let p = &pts[k];
-        let s = simulate_point(p, samples, &|| progress.inc())?;
-        hopfield_row(p, samples, &s)
-    })?;
-    let Some(rows) = rows else {
-        return Ok(vec![]);
-    };
-    let sim = dir.join("simulation.csv");
-    crate::io::write_atomic(&sim, &Table::new(&HOPFIELD_SIM, rows).to_csv()?)?;
-    let mut th = Vec::new();
-    if f == Interaction::Power(2) {
-        let (ac, mc, _) = rs_alpha_c();
-        th.push(vec!["alpha_c".into(), fmt(ac), fmt(mc)]);
-        let top = alphas.iter().cloned().fold(0.0, f64::max).max(ac);
-        for k in 1..=400 {
-            let a = top * k as f64 / 400.0;
-            if let Some(m) = rs_overlap(a)? {
-                th.push(vec!["m_rs".into(), fmt(a), fmt(m)]);
-            }
+    fn alphas(&self, quick: bool) -> Vec<f64> {
+        if quick {
+            thin(self.alpha.values(), 4)
+        } else {
+            self.alpha.values().to_vec()
         }
     }
-    let thp = dir.join("theory.csv");
-    crate::io::write_atomic(&thp, &Table::new(&HOPFIELD_THEORY, th).to_csv()?)?;
-    Ok(vec![sim, thp])
 }
 
 /// Figure of `[hopfield_classic]`: final overlap vs load per N, the RS curve and α_c.
@@ -232,6 +209,8 @@ pub fn render_hopfield(cfg: &HopfieldSection, dir: &Path) -> Result<Vec<PathBuf>
 }
 
 impl super::Study for HopfieldSection {
+    type Point = HopfieldPoint;
+    type Row = HopfieldRow;
     fn validate(&self, origin: &str) -> Result<()> {
         if self.power.0 < 2 && !self.exponential {
             return Err(EngramError::Config(format!(
@@ -247,8 +226,63 @@ impl super::Study for HopfieldSection {
         }
         Ok(())
     }
-    fn run(&self, cx: &super::Context) -> Result<Vec<PathBuf>> {
-        run_hopfield(self, cx.dir, cx.schedule, cx.quick, cx.progress)
+    fn points(&self, quick: bool) -> Result<Vec<HopfieldPoint>> {
+        let f = self.interaction()?;
+        let samples = if quick {
+            self.samples.0.min(4)
+        } else {
+            self.samples.0
+        };
+        let mut pts = Vec::new();
+        for n in ns(self.n.values(), quick) {
+            for &a in &self.alphas(quick) {
+                let p = f.patterns(a, n)?;
+                let params = AsyncParams {
+                    n,
+                    p,
+                    interaction: f,
+                    flip_fraction: self.flip,
+                    max_sweeps: self.max_sweeps.0,
+                    seed: self.seed,
+                };
+                pts.push(HopfieldPoint { params, samples });
+            }
+        }
+        Ok(pts)
+    }
+    fn units(&self, p: &HopfieldPoint) -> u64 {
+        p.samples as u64
+    }
+    fn compute(&self, p: &HopfieldPoint, progress: &Progress) -> Result<Vec<HopfieldRow>> {
+        let s = simulate_point(&p.params, p.samples, &|| progress.inc())?;
+        Ok(vec![hopfield_row(&p.params, p.samples, &s)?])
+    }
+    fn assemble(&self, rows: Vec<HopfieldRow>, dir: &Path, quick: bool) -> Result<Vec<PathBuf>> {
+        let mut th = Vec::new();
+        if self.interaction()? == Interaction::Power(2) {
+            let (ac, mc, _) = rs_alpha_c();
+            let row = super::CurveRow::new;
+            th.push(row("alpha_c", ac, mc));
+            let top = self
+                .alphas(quick)
+                .iter()
+                .cloned()
+                .fold(0.0, f64::max)
+                .max(ac);
+            for k in 1..=400 {
+                let a = top * k as f64 / 400.0;
+                if let Some(m) = rs_overlap(a)? {
+                    th.push(row("m_rs", a, m));
+                }
+            }
+        }
+        super::write_tables(
+            dir,
+            vec![
+                ("simulation.csv", crate::io::rows::to_csv(&rows)?),
+                ("theory.csv", crate::io::rows::to_csv(&th)?),
+            ],
+        )
     }
     fn render(&self, dir: &Path) -> Result<Vec<PathBuf>> {
         render_hopfield(self, dir)

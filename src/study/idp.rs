@@ -8,14 +8,16 @@ use rayon::prelude::*;
 use crate::error::{EngramError, Result};
 use crate::idp::sequence::SequenceMap;
 use crate::idp::sim::{run_fixed, run_sequence, MemoryKind, SdeParams, SlowParams};
+use crate::idp::table::{
+    fixed_point_row, phase_row, transition_rows, FixedPointRow, PhaseRow, TransitionRow,
+};
 use crate::idp::{alpha_exist, memory_fixed_point, sigma_exist, Activation};
 use crate::plot::{Cell, Curve, Figure, Points, Style, VLine};
-use crate::stats::{fmt_num as fmt, mean_se};
+use crate::stats::mean_se;
 
 use super::dam::thin;
-use crate::io::points::{run_points, PointStore, Schedule};
 use crate::io::table::Table;
-use crate::io::{write_atomic, Progress};
+use crate::io::Progress;
 
 use serde::Deserialize;
 
@@ -124,79 +126,70 @@ fn activation(name: ActivationName, gain: f64) -> Result<Activation> {
     }
 }
 
-fn opt(x: Option<f64>) -> String {
-    x.map_or(String::new(), fmt)
+/// One row of `[idp_noise]` simulation.csv: time-averaged overlap and amplitude of memory 0.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct NoiseSimRow {
+    /// Saliency of memory 0.
+    pub saliency: f64,
+    /// Noise σ.
+    pub sigma: f64,
+    /// Neurons.
+    pub n: usize,
+    /// Memories.
+    pub p: usize,
+    /// Trials.
+    pub trials: usize,
+    /// Mean overlap after t_burn.
+    pub overlap: f64,
+    /// Its standard error over trials.
+    pub overlap_err: f64,
+    /// Mean amplitude m after t_burn.
+    pub m: f64,
+    /// Its standard error over trials.
+    pub m_err: f64,
+    /// Theory m*.
+    pub m_star_theory: f64,
+    /// Saliency of the other memories.
+    pub competitor: f64,
+    /// Averaging starts here.
+    pub t_burn: f64,
 }
 
-/// Columns of a memory fixed-point row (`engram idp fixed-point` and `[idp_noise]`
-/// theory.csv; the `idp map` columns first).
-pub const NOISE_THEORY: [&str; 10] = [
-    "m_star",
-    "alpha_exist",
-    "alpha_stab",
-    "saliency",
-    "gain",
-    "activation",
-    "sigma",
-    "memory_exists",
-    "origin_stable",
-    "sigma_exist",
-];
-
-/// One fixed-point row (columns [`NOISE_THEORY`]); empty fields where a quantity is not
-/// defined (no memory state; never destabilised).
-pub fn fixed_point_row(act: &Activation, saliency: f64, sigma: f64) -> Result<Vec<String>> {
-    let fp = memory_fixed_point(act, saliency, sigma)?;
-    Ok(vec![
-        fmt(fp.m_star.unwrap_or(0.0)),
-        fmt(fp.alpha_exist),
-        opt(fp.alpha_stab),
-        fmt(saliency),
-        fmt(act.gain()),
-        act.name().into(),
-        fmt(sigma),
-        fp.m_star.is_some().to_string(),
-        fp.origin_stable.to_string(),
-        opt(sigma_exist(act, saliency)?),
-    ])
+/// A simulation point of `[idp_noise]` (its resume key).
+#[derive(Debug, Clone, Copy, serde::Serialize)]
+pub struct NoisePoint {
+    /// Integration settings.
+    pub params: SdeParams,
+    /// Saliency of memory 0.
+    pub saliency: f64,
+    /// Saliency of the others.
+    pub competitor: f64,
+    /// Trials.
+    pub trials: usize,
+    /// Averaging start.
+    pub t_burn: f64,
 }
-/// simulation.csv columns of `[idp_noise]`.
-pub const NOISE_SIM: [&str; 12] = [
-    "saliency",
-    "sigma",
-    "n",
-    "p",
-    "trials",
-    "overlap",
-    "overlap_err",
-    "m",
-    "m_err",
-    "m_star_theory",
-    "competitor",
-    "t_burn",
-];
 
-/// Run `[idp_noise]`: theory over the σ grid, and the simulation points if configured.
-pub fn run_noise(
-    cfg: &IdpNoiseSection,
-    dir: &Path,
-    schedule: Schedule,
-    quick: bool,
-    progress: &Progress,
-) -> Result<Vec<PathBuf>> {
-    let act = activation(cfg.activation, cfg.gain.0)?;
-    let mut files = Vec::new();
-    let mut grid = Vec::new();
-    for &a in cfg.saliency.values() {
-        for &s in cfg.sigma.values() {
-            grid.push((a, s));
+impl IdpNoiseSection {
+    /// The theory rows over the (saliency, σ) grid.
+    fn theory_rows(&self) -> Result<Vec<FixedPointRow>> {
+        let act = activation(self.activation, self.gain.0)?;
+        let mut grid = Vec::new();
+        for &a in self.saliency.values() {
+            for &s in self.sigma.values() {
+                grid.push((a, s));
+            }
         }
+        grid.par_iter()
+            .map(|&(a, s)| fixed_point_row(&act, a, s))
+            .collect()
     }
-    let theory_rows = grid
-        .par_iter()
-        .map(|&(a, s)| fixed_point_row(&act, a, s))
-        .collect::<Result<Vec<_>>>()?;
-    if let Some(sim) = &cfg.simulate {
+
+    fn sim_points(&self, quick: bool) -> Result<Vec<NoisePoint>> {
+        let Some(sim) = &self.simulate else {
+            return Ok(vec![]);
+        };
+        let act = activation(self.activation, self.gain.0)?;
         let n = if quick { sim.n.0.min(256) } else { sim.n.0 };
         let trials = if quick {
             sim.trials.0.min(2)
@@ -214,89 +207,74 @@ pub fn run_noise(
             sim.sigma.values().to_vec()
         };
         let mut pts = Vec::new();
-        for &a in cfg.saliency.values() {
+        for &a in self.saliency.values() {
             for &s in &sigmas {
-                pts.push((a, s));
+                let params = SdeParams {
+                    n,
+                    p: sim.p.0,
+                    memories: MemoryKind::Orthogonal,
+                    activation: act,
+                    sigma: s,
+                    dt: sim.dt.0,
+                    t_max,
+                    record_every: 10,
+                    seed: sim.seed,
+                    classic: false,
+                };
+                params.validate()?;
+                pts.push(NoisePoint {
+                    params,
+                    saliency: a,
+                    competitor: sim.competitor.0,
+                    trials,
+                    t_burn: sim.t_burn.0,
+                });
             }
         }
-        let params = |s: f64| SdeParams {
-            n,
-            p: sim.p.0,
-            memories: MemoryKind::Orthogonal,
-            activation: act,
-            sigma: s,
-            dt: sim.dt.0,
-            t_max,
-            record_every: 10,
-            seed: sim.seed,
-            classic: false,
-        };
-        for &(_, s) in &pts {
-            params(s).validate()?;
-        }
-        let keys: Vec<String> = pts
-            .iter()
-            .map(|(a, s)| {
-                format!(
-                    "{:?}|saliency={a}|competitor={}|trials={trials}|t_burn={}",
-                    params(*s),
-                    sim.competitor.0,
-                    sim.t_burn.0
-                )
-            })
-            .collect();
-        let store = PointStore::new(dir)?;
-        progress.add((pts.len() * trials) as u64);
-        let rows = run_points(&store, &keys, schedule, |k| {
-            let (a, s) = pts[k];
-            let p = params(s);
-            let mut sal = vec![sim.competitor.0; p.p];
-            sal[0] = a;
-            let mut start = vec![0.0; p.p];
-            start[0] = a.max(1.0);
-            let runs: Vec<(f64, f64)> = (0..trials as u64)
-                .into_par_iter()
-                .map(|t| -> Result<(f64, f64)> {
-                    let series = run_fixed(&p, &sal, &start, 0.0, t)?;
-                    let idx: Vec<usize> = (0..series.t.len())
-                        .filter(|&i| series.t[i] >= sim.t_burn.0)
-                        .collect();
-                    let m = idx.len().max(1) as f64;
-                    let ov = idx.iter().map(|&i| series.overlap[i][0]).sum::<f64>() / m;
-                    let ma = idx.iter().map(|&i| series.m[i][0]).sum::<f64>() / m;
-                    progress.inc();
-                    Ok((ov, ma))
-                })
-                .collect::<Result<_>>()?;
-            let ov = mean_se(&runs.iter().map(|r| r.0).collect::<Vec<_>>());
-            let ma = mean_se(&runs.iter().map(|r| r.1).collect::<Vec<_>>());
-            let th = memory_fixed_point(&act, a, s)?.m_star.unwrap_or(0.0);
-            Ok(vec![
-                fmt(a),
-                fmt(s),
-                n.to_string(),
-                p.p.to_string(),
-                trials.to_string(),
-                fmt(ov.mean),
-                fmt(ov.se),
-                fmt(ma.mean),
-                fmt(ma.se),
-                fmt(th),
-                fmt(sim.competitor.0),
-                fmt(sim.t_burn.0),
-            ])
-        })?;
-        let Some(rows) = rows else {
-            return Ok(vec![]);
-        };
-        let path = dir.join("simulation.csv");
-        write_atomic(&path, &Table::new(&NOISE_SIM, rows).to_csv()?)?;
-        files.push(path);
+        Ok(pts)
     }
-    let path = dir.join("theory.csv");
-    write_atomic(&path, &Table::new(&NOISE_THEORY, theory_rows).to_csv()?)?;
-    files.push(path);
-    Ok(files)
+
+    fn sim_point(&self, pt: &NoisePoint, progress: &Progress) -> Result<NoiseSimRow> {
+        let p = &pt.params;
+        let a = pt.saliency;
+        let mut sal = vec![pt.competitor; p.p];
+        sal[0] = a;
+        let mut start = vec![0.0; p.p];
+        start[0] = a.max(1.0);
+        let runs: Vec<(f64, f64)> = (0..pt.trials as u64)
+            .into_par_iter()
+            .map(|t| -> Result<(f64, f64)> {
+                let series = run_fixed(p, &sal, &start, 0.0, t)?;
+                let idx: Vec<usize> = (0..series.t.len())
+                    .filter(|&i| series.t[i] >= pt.t_burn)
+                    .collect();
+                let m = idx.len().max(1) as f64;
+                let ov = idx.iter().map(|&i| series.overlap[i][0]).sum::<f64>() / m;
+                let ma = idx.iter().map(|&i| series.m[i][0]).sum::<f64>() / m;
+                progress.inc();
+                Ok((ov, ma))
+            })
+            .collect::<Result<_>>()?;
+        let ov = mean_se(&runs.iter().map(|r| r.0).collect::<Vec<_>>());
+        let ma = mean_se(&runs.iter().map(|r| r.1).collect::<Vec<_>>());
+        let th = memory_fixed_point(&p.activation, a, p.sigma)?
+            .m_star
+            .unwrap_or(0.0);
+        Ok(NoiseSimRow {
+            saliency: a,
+            sigma: p.sigma,
+            n: p.n,
+            p: p.p,
+            trials: pt.trials,
+            overlap: ov.mean,
+            overlap_err: ov.se,
+            m: ma.mean,
+            m_err: ma.se,
+            m_star_theory: th,
+            competitor: pt.competitor,
+            t_burn: pt.t_burn,
+        })
+    }
 }
 
 /// Figures of `[idp_noise]`: m*(σ) with simulated overlaps, and α_exist(σ).
@@ -390,93 +368,34 @@ pub fn render_noise(cfg: &IdpNoiseSection, dir: &Path) -> Result<Vec<PathBuf>> {
     Ok(out)
 }
 
-/// Columns of a (κ, Z₀) phase row (`engram idp phase` and `[idp_sequence]` theory.csv).
-pub const SEQ_THEORY: [&str; 6] = ["kappa", "z0", "regime", "n_retrieved", "z_minus", "theta"];
-
-/// One phase-diagram row of the map (columns [`SEQ_THEORY`]).
-pub fn phase_row(map: &SequenceMap, z0: f64) -> Result<Vec<String>> {
-    let (reg, n) = map.regime(z0)?;
-    Ok(vec![
-        fmt(map.kappa),
-        fmt(z0),
-        reg.name().into(),
-        n.map_or(String::new(), |n| n.to_string()),
-        opt(map.fixed_points().map(|f| f.1)),
-        fmt(map.theta),
-    ])
-}
-/// simulation.csv columns of `[idp_sequence]`.
-pub const SEQ_SIM: [&str; 13] = [
-    "kappa",
-    "tau",
-    "sigma",
-    "trial",
-    "n",
-    "memory",
-    "t",
-    "z",
-    "dwell",
-    "dwell_over_tau",
-    "z_map",
-    "dwell_map_over_tau",
-    "collapsed",
-];
-
-/// Rows ([`SEQ_SIM`] columns) for the switches of one two-timescale run: measured saliency and
-/// dwell beside the map's prediction from the previous measured saliency, z_map =
-/// κ(1 − θ/z_prev), and dwell_map_over_tau = ln(z/θ) (0 for a memory that does not exist).
-pub fn transition_rows(
-    r: &crate::idp::sim::SequenceRun,
-    map: &SequenceMap,
-    tau: f64,
-    sigma: f64,
-    trial: usize,
-) -> Vec<Vec<String>> {
-    r.transitions
-        .iter()
-        .enumerate()
-        .map(|(i, tr)| {
-            let z_map = (i > 0).then(|| map.next(r.transitions[i - 1].z));
-            vec![
-                fmt(map.kappa),
-                fmt(tau),
-                fmt(sigma),
-                trial.to_string(),
-                tr.n.to_string(),
-                tr.memory.to_string(),
-                fmt(tr.t),
-                fmt(tr.z),
-                opt(tr.dwell),
-                opt(tr.dwell.map(|d| d / tau)),
-                opt(z_map),
-                fmt(map.dwell(tr.z).max(0.0)),
-                r.collapsed.to_string(),
-            ]
-        })
-        .collect()
+/// A two-timescale run of `[idp_sequence]` (its resume key).
+#[derive(Debug, Clone, Copy, serde::Serialize)]
+pub struct SequencePoint {
+    /// Integration settings.
+    pub params: SdeParams,
+    /// Slow-layer settings.
+    pub slow: SlowParams,
+    /// Existence threshold θ of the map.
+    pub theta: f64,
+    /// Trial.
+    pub trial: usize,
 }
 
-/// Run `[idp_sequence]`: the (κ, Z₀) phase diagram of the map and the two-timescale runs.
-pub fn run_sequence_study(
-    cfg: &IdpSequenceSection,
-    dir: &Path,
-    schedule: Schedule,
-    quick: bool,
-    progress: &Progress,
-) -> Result<Vec<PathBuf>> {
-    let theta = cfg.theta.0;
-    let mut grid = Vec::new();
-    for &k in cfg.kappa.values() {
-        for &z in cfg.z0.values() {
-            grid.push((SequenceMap::new(k, theta)?, z));
+impl IdpSequenceSection {
+    fn theory_rows(&self) -> Result<Vec<PhaseRow>> {
+        let mut grid = Vec::new();
+        for &k in self.kappa.values() {
+            for &z in self.z0.values() {
+                grid.push((SequenceMap::new(k, self.theta.0)?, z));
+            }
         }
+        grid.par_iter().map(|(map, z)| phase_row(map, *z)).collect()
     }
-    let theory_rows = grid
-        .par_iter()
-        .map(|(map, z)| phase_row(map, *z))
-        .collect::<Result<Vec<_>>>()?;
-    let mut files = Vec::new();
-    if let Some(sim) = &cfg.simulate {
+
+    fn sim_points(&self, quick: bool) -> Result<Vec<SequencePoint>> {
+        let Some(sim) = &self.simulate else {
+            return Ok(vec![]);
+        };
         let n = if quick { sim.n.0.min(256) } else { sim.n.0 };
         let trials = if quick { 1 } else { sim.trials.0 };
         let taus = if quick {
@@ -484,14 +403,6 @@ pub fn run_sequence_study(
         } else {
             sim.tau.values().to_vec()
         };
-        let mut pts = Vec::new();
-        for &k in sim.kappa.values() {
-            for &tau in &taus {
-                for t in 0..trials {
-                    pts.push((k, tau, t));
-                }
-            }
-        }
         let params = |tau: f64| SdeParams {
             n,
             p: sim.p.0,
@@ -505,50 +416,38 @@ pub fn run_sequence_study(
             classic: false,
         };
         params(taus[0]).validate()?;
-        let keys: Vec<String> = pts
-            .iter()
-            .map(|(k, tau, t)| format!("{:?}|kappa={k}|z0={}|trial={t}", params(*tau), sim.z0.0))
-            .collect();
-        let store = PointStore::new(dir)?;
-        progress.add(pts.len() as u64);
-        // a point is one run; its "row" packs all transitions (rows joined by ';')
-        let packed = run_points(&store, &keys, schedule, |k| {
-            let (kappa, tau, trial) = pts[k];
-            let slow = SlowParams {
-                kappa,
-                tau,
-                z0: sim.z0.0,
-                retrieval_overlap: 0.5,
-            };
-            let r = run_sequence(&params(tau), &slow, trial as u64)?;
-            let map = SequenceMap::new(kappa, theta)?;
-            let lines: Vec<String> = transition_rows(&r, &map, tau, sim.sigma.0, trial)
-                .into_iter()
-                .map(|row| row.join(","))
-                .collect();
-            progress.inc();
-            Ok(vec![lines.join(";")])
-        })?;
-        let Some(packed) = packed else {
-            return Ok(vec![]);
-        };
-        let rows: Vec<Vec<String>> = packed
-            .iter()
-            .flat_map(|r| {
-                r[0].split(';')
-                    .filter(|l| !l.is_empty())
-                    .map(|l| l.split(',').map(String::from).collect())
-                    .collect::<Vec<_>>()
-            })
-            .collect();
-        let path = dir.join("simulation.csv");
-        write_atomic(&path, &Table::new(&SEQ_SIM, rows).to_csv()?)?;
-        files.push(path);
+        let mut pts = Vec::new();
+        for &kappa in sim.kappa.values() {
+            for &tau in &taus {
+                for trial in 0..trials {
+                    pts.push(SequencePoint {
+                        params: params(tau),
+                        slow: SlowParams {
+                            kappa,
+                            tau,
+                            z0: sim.z0.0,
+                            retrieval_overlap: 0.5,
+                        },
+                        theta: self.theta.0,
+                        trial,
+                    });
+                }
+            }
+        }
+        Ok(pts)
     }
-    let path = dir.join("theory.csv");
-    write_atomic(&path, &Table::new(&SEQ_THEORY, theory_rows).to_csv()?)?;
-    files.push(path);
-    Ok(files)
+
+    fn sim_point(&self, pt: &SequencePoint) -> Result<Vec<TransitionRow>> {
+        let r = run_sequence(&pt.params, &pt.slow, pt.trial as u64)?;
+        let map = SequenceMap::new(pt.slow.kappa, pt.theta)?;
+        Ok(transition_rows(
+            &r,
+            &map,
+            pt.slow.tau,
+            pt.params.sigma,
+            pt.trial,
+        ))
+    }
 }
 
 /// Figures of `[idp_sequence]`: the (κ, Z₀) phase diagram with Z₋(κ) and κ_c, and the
@@ -751,7 +650,10 @@ pub fn render_sequence(cfg: &IdpSequenceSection, dir: &Path) -> Result<Vec<PathB
 }
 
 /// Orthogonal (Hadamard) memories need N a power of two and P ≤ N − 1.
-fn check_orthogonal(origin: &str, key: &str, n: usize, p: usize) -> Result<()> {
+fn check_orthogonal(origin: &str, key: &str, sim: Option<(usize, usize)>) -> Result<()> {
+    let Some((n, p)) = sim else {
+        return Ok(());
+    };
     if !n.is_power_of_two() {
         return Err(EngramError::Config(format!(
             "{origin}: key '{key}.n' = {n}: expected a power of two (orthogonal Hadamard memories)"
@@ -765,15 +667,43 @@ fn check_orthogonal(origin: &str, key: &str, n: usize, p: usize) -> Result<()> {
     Ok(())
 }
 
-impl super::Study for IdpNoiseSection {
-    fn validate(&self, origin: &str) -> Result<()> {
-        match &self.simulate {
-            Some(s) => check_orthogonal(origin, "idp_noise.simulate", s.n.0, s.p.0),
-            None => Ok(()),
-        }
+/// simulation.csv (when the study simulates) and theory.csv.
+fn sim_and_theory<S, T>(
+    dir: &Path,
+    simulates: bool,
+    sim: &[S],
+    theory: &[T],
+) -> Result<Vec<PathBuf>>
+where
+    S: serde::Serialize + serde::de::DeserializeOwned,
+    T: serde::Serialize + serde::de::DeserializeOwned,
+{
+    let mut tables = Vec::new();
+    if simulates {
+        tables.push(("simulation.csv", crate::io::rows::to_csv(sim)?));
     }
-    fn run(&self, cx: &super::Context) -> Result<Vec<PathBuf>> {
-        run_noise(self, cx.dir, cx.schedule, cx.quick, cx.progress)
+    tables.push(("theory.csv", crate::io::rows::to_csv(theory)?));
+    super::write_tables(dir, tables)
+}
+
+impl super::Study for IdpNoiseSection {
+    type Point = NoisePoint;
+    type Row = NoiseSimRow;
+    fn validate(&self, origin: &str) -> Result<()> {
+        let sim = self.simulate.as_ref().map(|s| (s.n.0, s.p.0));
+        check_orthogonal(origin, "idp_noise.simulate", sim)
+    }
+    fn points(&self, quick: bool) -> Result<Vec<NoisePoint>> {
+        self.sim_points(quick)
+    }
+    fn units(&self, p: &NoisePoint) -> u64 {
+        p.trials as u64
+    }
+    fn compute(&self, p: &NoisePoint, progress: &Progress) -> Result<Vec<NoiseSimRow>> {
+        Ok(vec![self.sim_point(p, progress)?])
+    }
+    fn assemble(&self, rows: Vec<NoiseSimRow>, dir: &Path, _quick: bool) -> Result<Vec<PathBuf>> {
+        sim_and_theory(dir, self.simulate.is_some(), &rows, &self.theory_rows()?)
     }
     fn render(&self, dir: &Path) -> Result<Vec<PathBuf>> {
         render_noise(self, dir)
@@ -784,14 +714,22 @@ impl super::Study for IdpNoiseSection {
 }
 
 impl super::Study for IdpSequenceSection {
+    type Point = SequencePoint;
+    type Row = TransitionRow;
     fn validate(&self, origin: &str) -> Result<()> {
-        match &self.simulate {
-            Some(s) => check_orthogonal(origin, "idp_sequence.simulate", s.n.0, s.p.0),
-            None => Ok(()),
-        }
+        let sim = self.simulate.as_ref().map(|s| (s.n.0, s.p.0));
+        check_orthogonal(origin, "idp_sequence.simulate", sim)
     }
-    fn run(&self, cx: &super::Context) -> Result<Vec<PathBuf>> {
-        run_sequence_study(self, cx.dir, cx.schedule, cx.quick, cx.progress)
+    fn points(&self, quick: bool) -> Result<Vec<SequencePoint>> {
+        self.sim_points(quick)
+    }
+    fn compute(&self, p: &SequencePoint, progress: &Progress) -> Result<Vec<TransitionRow>> {
+        let rows = self.sim_point(p)?;
+        progress.inc();
+        Ok(rows)
+    }
+    fn assemble(&self, rows: Vec<TransitionRow>, dir: &Path, _quick: bool) -> Result<Vec<PathBuf>> {
+        sim_and_theory(dir, self.simulate.is_some(), &rows, &self.theory_rows()?)
     }
     fn render(&self, dir: &Path) -> Result<Vec<PathBuf>> {
         render_sequence(self, dir)

@@ -23,6 +23,7 @@
 pub mod config;
 pub mod dam;
 pub mod diffusion;
+pub mod fss_figure;
 pub mod hopfield;
 pub mod idp;
 pub mod phase_diagram;
@@ -38,8 +39,10 @@ use std::time::Instant;
 
 use crate::error::{EngramError, Result};
 use crate::io::PointStore;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
 
-/// What a study's `run` gets from the driver.
+/// What the driver hands a study when it runs.
 pub struct Context<'a> {
     /// The study directory `results/<study>/` (exists).
     pub dir: &'a Path,
@@ -51,22 +54,124 @@ pub struct Context<'a> {
     pub progress: &'a Progress,
 }
 
-/// One study kind: its config section (the problem) knows what to compute and how to draw it;
-/// the driver in this module runs it.
-pub trait Study {
+/// One study kind (the problem, in argmin's terms): its config section says what its points
+/// are, how to compute one point into rows, how to assemble the rows into the study's CSV
+/// files, and how to draw them. It knows nothing of resume, shards, progress totals or the
+/// manifest: the driver ([`drive`]) owns the point loop, like argmin's `Executor::run` over
+/// `Solver::next_iter`.
+pub trait Study: Sync {
+    /// One point's settings: everything that changes its result. Serialised (JSON) into the
+    /// versioned resume key ([`crate::io::points::key_line`]).
+    type Point: Serialize + Sync;
+    /// One row of the point's result (a typed CSV row, [`crate::io::rows`]).
+    type Row: Serialize + DeserializeOwned + Send;
     /// Checks beyond the types of the section's keys; `origin` names the config file in errors.
     fn validate(&self, _origin: &str) -> Result<()> {
         Ok(())
     }
-    /// Compute (through [`crate::io::points::run_points`] where there are simulation points, so
-    /// the run is resumable and shardable) and write the study's CSV files into `cx.dir`.
-    /// Returns the files written (none for a shard).
-    fn run(&self, cx: &Context) -> Result<Vec<PathBuf>>;
+    /// The points of this run, in a fixed order (after `--quick` thinning), validated.
+    fn points(&self, quick: bool) -> Result<Vec<Self::Point>>;
+    /// Progress units of one point (default 1).
+    fn units(&self, _point: &Self::Point) -> u64 {
+        1
+    }
+    /// Compute one point (may use every thread); `progress.inc()` once per unit.
+    fn compute(&self, point: &Self::Point, progress: &Progress) -> Result<Vec<Self::Row>>;
+    /// Write the study's CSV files into `dir` from the rows of all points (in point order),
+    /// adding what needs no simulation (theory curves, fits). Returns the files written.
+    fn assemble(&self, rows: Vec<Self::Row>, dir: &Path, quick: bool) -> Result<Vec<PathBuf>>;
     /// Draw the figures from the CSV files in `dir` (no recomputation).
     fn render(&self, dir: &Path) -> Result<Vec<PathBuf>>;
     /// Seed of the simulation streams, if the study simulates (reported in the manifest).
     fn seed(&self) -> Option<u64> {
         None
+    }
+}
+
+/// The driver's loop over one study's points: keys, the point store, resume, shards,
+/// progress, then assembly. Returns the files written (none for a shard).
+pub fn drive<S: Study>(study: &S, kind: &str, cx: &Context) -> Result<Vec<PathBuf>> {
+    let points = study.points(cx.quick)?;
+    let keys = points
+        .iter()
+        .map(|p| crate::io::points::key_line(kind, p))
+        .collect::<Result<Vec<_>>>()?;
+    let store = PointStore::new(cx.dir)?;
+    let mine = |k: usize| cx.schedule.shard.is_none_or(|(i, n)| k % n == i);
+    let units: u64 = (0..points.len())
+        .filter(|&k| mine(k))
+        .map(|k| study.units(&points[k]))
+        .sum();
+    if !cx.schedule.assemble_only {
+        cx.progress.add(units);
+    }
+    let rows = crate::io::points::run_points(&store, &keys, cx.schedule, |k| {
+        study.compute(&points[k], cx.progress)
+    })?;
+    match rows {
+        None => Ok(vec![]),
+        Some(rows) => study.assemble(rows, cx.dir, cx.quick),
+    }
+}
+
+/// Write a study's CSV tables (name, bytes) into `dir`, atomically, in order; the paths.
+pub fn write_tables(dir: &Path, tables: Vec<(&str, Vec<u8>)>) -> Result<Vec<PathBuf>> {
+    tables
+        .into_iter()
+        .map(|(name, bytes)| {
+            let path = dir.join(name);
+            write_atomic(&path, &bytes)?;
+            Ok(path)
+        })
+        .collect()
+}
+
+/// The object-safe face of a [`Study`] that the config's section enum hands out.
+pub trait DynStudy {
+    /// [`Study::validate`].
+    fn validate(&self, origin: &str) -> Result<()>;
+    /// [`drive`] this study.
+    fn run(&self, kind: &str, cx: &Context) -> Result<Vec<PathBuf>>;
+    /// [`Study::render`].
+    fn render(&self, dir: &Path) -> Result<Vec<PathBuf>>;
+    /// [`Study::seed`].
+    fn seed(&self) -> Option<u64>;
+}
+
+impl<S: Study> DynStudy for S {
+    fn validate(&self, origin: &str) -> Result<()> {
+        Study::validate(self, origin)
+    }
+    fn run(&self, kind: &str, cx: &Context) -> Result<Vec<PathBuf>> {
+        drive(self, kind, cx)
+    }
+    fn render(&self, dir: &Path) -> Result<Vec<PathBuf>> {
+        Study::render(self, dir)
+    }
+    fn seed(&self) -> Option<u64> {
+        Study::seed(self)
+    }
+}
+
+/// A theory curve row shared by several studies' theory.csv: a named quantity against α.
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
+pub struct CurveRow {
+    /// The quantity's name.
+    pub quantity: String,
+    /// Load α.
+    pub alpha: f64,
+    /// Its value.
+    pub value: f64,
+}
+
+impl CurveRow {
+    /// A row.
+    pub fn new(quantity: &str, alpha: f64, value: f64) -> Self {
+        CurveRow {
+            quantity: quantity.into(),
+            alpha,
+            value,
+        }
     }
 }
 
@@ -254,7 +359,7 @@ fn execute(
         quick,
         progress,
     };
-    let mut files = study.run(&cx)?;
+    let mut files = study.run(cfg.model.key(), &cx)?;
     timings.push(("compute".to_string(), t0.elapsed().as_secs_f64()));
     if let Some((i, n)) = schedule.shard {
         let marker = dir.join(format!("shard-{i}-of-{n}.done"));

@@ -4,7 +4,7 @@ use rayon::prelude::*;
 
 use crate::dam::DamTheory;
 use crate::ensembles::EnsembleKind;
-use crate::error::{EngramError, Result};
+use crate::error::Result;
 
 use serde::Deserialize;
 
@@ -24,39 +24,36 @@ pub struct PhaseDiagramSection {
 }
 
 /// One row of theory.csv.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct PhaseDiagramRow {
+    // floats in csv's own format (`1.0`), as this table has always been written
     /// Ensemble name.
-    pub ensemble: &'static str,
+    pub ensemble: String,
     /// λ.
+    #[serde(serialize_with = "crate::io::rows::csv_float::serialize")]
     pub lambda: f64,
     /// α₁(λ).
+    #[serde(serialize_with = "crate::io::rows::csv_float::serialize")]
     pub alpha_1: f64,
     /// REM phase at α₁.
-    pub phase_at_alpha_1: &'static str,
+    pub phase_at_alpha_1: String,
     /// α_c bound (min over channels).
+    #[serde(serialize_with = "crate::io::rows::csv_float::serialize")]
     pub alpha_c: f64,
     /// Channel (a), small norm.
+    #[serde(serialize_with = "crate::io::rows::csv_float::serialize")]
     pub alpha_c_norm: f64,
     /// Channel (b), stealing pair.
+    #[serde(serialize_with = "crate::io::rows::csv_float::serialize")]
     pub alpha_c_pair: f64,
     /// Binding channel.
-    pub alpha_c_binding: &'static str,
+    pub alpha_c_binding: String,
     /// Condensation line α_*(λ; ρ) = g_ρ(λ): the REM at norm ρ is condensed for α ≤ α_*.
+    #[serde(serialize_with = "crate::io::rows::csv_float::serialize")]
     pub alpha_star: f64,
     /// ρ used for the condensation line.
+    #[serde(serialize_with = "crate::io::rows::csv_float::serialize")]
     pub rho: f64,
-}
-
-impl PhaseDiagramRow {
-    /// Serialise rows as CSV with a header.
-    pub fn to_csv(rows: &[Self]) -> Result<Vec<u8>> {
-        let mut w = csv::Writer::from_writer(Vec::new());
-        for r in rows {
-            w.serialize(r).map_err(|e| EngramError::Io(e.to_string()))?;
-        }
-        w.into_inner().map_err(|e| EngramError::Io(e.to_string()))
-    }
 }
 
 /// Compute the phase diagram rows (in parallel over λ), ensemble by ensemble.
@@ -74,14 +71,14 @@ pub fn phase_diagram_rows(
             .map(|&lambda| {
                 let t = theory.thresholds(lambda)?;
                 Ok(PhaseDiagramRow {
-                    ensemble: kind.name(),
+                    ensemble: kind.name().into(),
                     lambda,
                     alpha_1: t.alpha_1,
-                    phase_at_alpha_1: t.phase_at_alpha_1.as_str(),
+                    phase_at_alpha_1: t.phase_at_alpha_1.as_str().into(),
                     alpha_c: t.alpha_c.bound,
                     alpha_c_norm: t.alpha_c.norm,
                     alpha_c_pair: t.alpha_c.pair,
-                    alpha_c_binding: t.alpha_c.binding.as_str(),
+                    alpha_c_binding: t.alpha_c.binding.as_str().into(),
                     alpha_star: e.saddle_rate(lambda, rho),
                     rho,
                 })
@@ -160,11 +157,22 @@ pub fn render_phase_diagram(
 }
 
 impl super::Study for PhaseDiagramSection {
-    fn run(&self, cx: &super::Context) -> Result<Vec<std::path::PathBuf>> {
+    type Point = crate::io::rows::Never;
+    type Row = crate::io::rows::Never;
+    fn points(&self, _quick: bool) -> Result<Vec<Self::Point>> {
+        Ok(vec![])
+    }
+    fn compute(&self, p: &Self::Point, _: &crate::io::Progress) -> Result<Vec<Self::Row>> {
+        match *p {}
+    }
+    fn assemble(
+        &self,
+        _rows: Vec<Self::Row>,
+        dir: &std::path::Path,
+        _quick: bool,
+    ) -> Result<Vec<std::path::PathBuf>> {
         let rows = phase_diagram_rows(&self.ensembles, self.lambda.values(), self.rho.0)?;
-        let path = cx.dir.join("theory.csv");
-        crate::io::write_atomic(&path, &PhaseDiagramRow::to_csv(&rows)?)?;
-        Ok(vec![path])
+        super::write_tables(dir, vec![("theory.csv", crate::io::rows::to_csv(&rows)?)])
     }
     fn render(&self, dir: &std::path::Path) -> Result<Vec<std::path::PathBuf>> {
         render_phase_diagram(self, dir)

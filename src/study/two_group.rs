@@ -4,11 +4,9 @@
 use std::path::{Path, PathBuf};
 
 use crate::error::Result;
-use crate::io::points::{run_points, PointStore, Schedule};
 use crate::io::table::Table;
 use crate::io::Progress;
 use crate::plot::{Curve, Figure, Legend, Points, Style};
-use crate::stats::fmt_num as fmt;
 
 use super::dam::thin;
 
@@ -44,83 +42,63 @@ pub struct TwoGroupSection {
     pub seed: u64,
 }
 
-/// simulation.csv columns of `[two_group]`.
-pub const TWO_GROUP_SIM: [&str; 8] = [
-    "model",
-    "tau_h",
-    "max_distance",
-    "energy_final",
-    "energy_effective_final",
-    "overlap_final",
-    "energy_rise_max",
-    "nf",
-];
-
-/// Run `[two_group]`: for every (model, τ_h) the full network beside the effective model
+/// One row of `[two_group]` simulation.csv: the full network beside the effective model
 /// (τ_f = 1): the largest distance between their feature states over the run, final energies,
 /// and the largest energy increase between records (≤ 0 up to round-off).
-pub fn run_two_group(
-    cfg: &TwoGroupSection,
-    dir: &Path,
-    schedule: Schedule,
-    quick: bool,
-    progress: &Progress,
-) -> Result<Vec<PathBuf>> {
-    use crate::two_group::{relax_compare, Model};
-    let taus = if quick {
-        thin(cfg.tau_h.values(), 2)
-    } else {
-        cfg.tau_h.values().to_vec()
-    };
-    let t_max = if quick {
-        cfg.t_max.0.min(2.0)
-    } else {
-        cfg.t_max.0
-    };
-    let mut pts = Vec::new();
-    for m in &cfg.models {
-        let model = Model::parse(m, cfg.beta.0, cfg.power.0 as u32)?;
-        for &tau in &taus {
-            pts.push((model, tau));
-        }
-    }
-    let keys: Vec<String> = pts
-        .iter()
-        .map(|(m, t)| {
-            format!(
-                "{m:?}|tau_h={t}|nf={}|nh={}|t_max={t_max}|seed={}",
-                cfg.nf.0, cfg.nh.0, cfg.seed
-            )
-        })
-        .collect();
-    let store = PointStore::new(dir)?;
-    progress.add(pts.len() as u64);
-    let rows = run_points(&store, &keys, schedule, |k| {
-        let (model, tau_h) = pts[k];
-        let rec = relax_compare(model, cfg.nf.0, cfg.nh.0, 1.0, tau_h, t_max, 200, cfg.seed)?;
-        progress.inc();
-        let last = rec.last().copied().expect("at least one record");
-        let rise = rec
-            .windows(2)
-            .map(|w| w[1].energy - w[0].energy)
-            .fold(f64::NEG_INFINITY, f64::max);
-        Ok(vec![
-            model.name().into(),
-            fmt(tau_h),
-            fmt(rec.iter().map(|r| r.distance).fold(0.0, f64::max)),
-            fmt(last.energy),
-            fmt(last.energy_effective),
-            fmt(last.overlap),
-            fmt(rise),
-            cfg.nf.0.to_string(),
-        ])
-    })?;
-    let Some(rows) = rows else {
-        return Ok(vec![]);
-    };
-    let sim = dir.join("simulation.csv");
-    crate::io::write_atomic(&sim, &Table::new(&TWO_GROUP_SIM, rows).to_csv()?)?;
-    Ok(vec![sim])
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct TwoGroupRow {
+    /// Model name.
+    pub model: String,
+    /// Hidden time constant τ_h.
+    pub tau_h: f64,
+    /// Largest distance to the effective trajectory.
+    pub max_distance: f64,
+    /// Final energy of the full network.
+    pub energy_final: f64,
+    /// Final energy of the effective model.
+    pub energy_effective_final: f64,
+    /// Final overlap.
+    pub overlap_final: f64,
+    /// Largest energy increase between records.
+    pub energy_rise_max: f64,
+    /// Feature neurons.
+    pub nf: usize,
+}
+
+/// One record of `engram kh relax`: the full network beside its effective model at time t.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct RelaxRow {
+    /// Time.
+    pub t: f64,
+    /// Energy of the full network.
+    pub energy: f64,
+    /// Energy of the effective model.
+    pub energy_effective: f64,
+    /// Distance between their feature states.
+    pub distance: f64,
+    /// Overlap.
+    pub overlap: f64,
+    /// Model name.
+    pub model: String,
+    /// τ_h.
+    pub tau_h: f64,
+}
+
+/// A point of `[two_group]` (its resume key).
+#[derive(Debug, Clone, Copy, serde::Serialize)]
+pub struct TwoGroupPoint {
+    /// The model.
+    pub model: crate::two_group::Model,
+    /// τ_h.
+    pub tau_h: f64,
+    /// Feature neurons.
+    pub nf: usize,
+    /// Hidden neurons.
+    pub nh: usize,
+    /// Integration time.
+    pub t_max: f64,
+    /// Seed.
+    pub seed: u64,
 }
 
 /// Figure of `[two_group]`: largest distance to the effective trajectory vs τ_h (log-log),
@@ -174,6 +152,8 @@ pub fn render_two_group(_cfg: &TwoGroupSection, dir: &Path) -> Result<Vec<PathBu
 }
 
 impl super::Study for TwoGroupSection {
+    type Point = TwoGroupPoint;
+    type Row = TwoGroupRow;
     fn validate(&self, origin: &str) -> Result<()> {
         for m in &self.models {
             if let Err(e) = crate::two_group::Model::parse(m, self.beta.0, self.power.0 as u32)
@@ -191,8 +171,60 @@ impl super::Study for TwoGroupSection {
         }
         Ok(())
     }
-    fn run(&self, cx: &super::Context) -> Result<Vec<PathBuf>> {
-        run_two_group(self, cx.dir, cx.schedule, cx.quick, cx.progress)
+    fn points(&self, quick: bool) -> Result<Vec<TwoGroupPoint>> {
+        use crate::two_group::Model;
+        let taus = if quick {
+            thin(self.tau_h.values(), 2)
+        } else {
+            self.tau_h.values().to_vec()
+        };
+        let t_max = if quick {
+            self.t_max.0.min(2.0)
+        } else {
+            self.t_max.0
+        };
+        let mut pts = Vec::new();
+        for m in &self.models {
+            let model = Model::parse(m, self.beta.0, self.power.0 as u32)?;
+            for &tau_h in &taus {
+                pts.push(TwoGroupPoint {
+                    model,
+                    tau_h,
+                    nf: self.nf.0,
+                    nh: self.nh.0,
+                    t_max,
+                    seed: self.seed,
+                });
+            }
+        }
+        Ok(pts)
+    }
+    fn compute(&self, p: &TwoGroupPoint, progress: &Progress) -> Result<Vec<TwoGroupRow>> {
+        let rec = crate::two_group::relax_compare(
+            p.model, p.nf, p.nh, 1.0, p.tau_h, p.t_max, 200, p.seed,
+        )?;
+        progress.inc();
+        let last = rec.last().copied().expect("at least one record");
+        let rise = rec
+            .windows(2)
+            .map(|w| w[1].energy - w[0].energy)
+            .fold(f64::NEG_INFINITY, f64::max);
+        Ok(vec![TwoGroupRow {
+            model: p.model.name().into(),
+            tau_h: p.tau_h,
+            max_distance: rec.iter().map(|r| r.distance).fold(0.0, f64::max),
+            energy_final: last.energy,
+            energy_effective_final: last.energy_effective,
+            overlap_final: last.overlap,
+            energy_rise_max: rise,
+            nf: p.nf,
+        }])
+    }
+    fn assemble(&self, rows: Vec<TwoGroupRow>, dir: &Path, _quick: bool) -> Result<Vec<PathBuf>> {
+        super::write_tables(
+            dir,
+            vec![("simulation.csv", crate::io::rows::to_csv(&rows)?)],
+        )
     }
     fn render(&self, dir: &Path) -> Result<Vec<PathBuf>> {
         render_two_group(self, dir)

@@ -436,7 +436,8 @@ impl TwoGroup<'_> {
 }
 
 /// The models of docs/theory.md#two-group's table, by name.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Model {
     /// A: L_v = Σ|v|, L_h = Σ F(h), F = x^power.
     A {

@@ -9,7 +9,8 @@ use engram::dam::DamTheory;
 use engram::rem::{self, RemPoint};
 use engram::sweep::ParamList;
 
-use crate::cli::common::{check_positive, fmt, par_rows, write_csv, EnsembleArg};
+use crate::cli::common::{check_positive, par_rows, write_rows, EnsembleArg};
+use engram::dam::table::{BasinRow, LambdaCRow, RemRow, ScaledRow, ThresholdsRow};
 
 /// `engram dam ...`: theory of dense associative memories (docs/theory.md#rem to #scaled).
 #[derive(Debug, Subcommand)]
@@ -124,84 +125,62 @@ pub fn run(cmd: DamCommand, out: &mut dyn std::io::Write) -> anyhow::Result<()> 
             let theory = DamTheory::new(ens.ensemble.ensemble())?;
             let rows = par_rows(lambda.values(), |&l| {
                 let t = theory.thresholds(l)?;
-                Ok(vec![
-                    fmt(l),
-                    fmt(t.alpha_1),
-                    fmt(t.alpha_c.bound),
-                    fmt(t.alpha_c.norm),
-                    fmt(t.alpha_c.pair),
-                    t.alpha_c.binding.as_str().into(),
-                    t.phase_at_alpha_1.as_str().into(),
-                    fmt(t.alpha_c.rho_f),
-                ])
+                Ok(ThresholdsRow {
+                    lambda: l,
+                    alpha_1: t.alpha_1,
+                    alpha_c: t.alpha_c.bound,
+                    alpha_c_norm: t.alpha_c.norm,
+                    alpha_c_pair: t.alpha_c.pair,
+                    alpha_c_binding: t.alpha_c.binding.as_str().into(),
+                    phase_at_alpha_1: t.phase_at_alpha_1.as_str().into(),
+                    rho_f: t.alpha_c.rho_f,
+                })
             })?;
-            let header = [
-                "lambda",
-                "alpha_1",
-                "alpha_c",
-                "alpha_c_norm",
-                "alpha_c_pair",
-                "alpha_c_binding",
-                "phase_at_alpha_1",
-                "rho_f",
-            ];
-            write_csv(out, &header, rows)
+            write_rows(out, &rows)
         }
         DamCommand::Rem { point } => {
             let e = point.ens.ensemble.ensemble();
             let rows = par_rows(&point.points()?, |p| {
                 let s = rem::solve(e, *p)?;
-                Ok(vec![
-                    fmt(s.phi),
-                    s.phase.as_str().into(),
-                    fmt(s.u_star),
-                    fmt(s.lambda_star),
-                    fmt(p.alpha),
-                    fmt(p.lambda),
-                    fmt(p.r),
-                    fmt(s.u_max),
-                    fmt(s.entropy),
-                ])
+                Ok(RemRow {
+                    phi: s.phi,
+                    phase: s.phase.as_str().into(),
+                    u_star: s.u_star,
+                    lambda_star: s.lambda_star,
+                    alpha: p.alpha,
+                    lambda: p.lambda,
+                    r: p.r,
+                    u_max: s.u_max,
+                    entropy: s.entropy,
+                })
             })?;
-            let header = [
-                "phi",
-                "phase",
-                "u_star",
-                "lambda_star",
-                "alpha",
-                "lambda",
-                "r",
-                "u_max",
-                "entropy",
-            ];
-            write_csv(out, &header, rows)
+            write_rows(out, &rows)
         }
         DamCommand::Basin { point } => {
             let theory = DamTheory::new(point.ens.ensemble.ensemble())?;
             let rows = par_rows(&point.points()?, |p| {
                 let b = theory.basin(*p)?;
-                Ok(vec![
-                    fmt(b.m_c),
-                    fmt(p.alpha),
-                    fmt(p.lambda),
-                    fmt(p.r),
-                    fmt(b.cos_c),
-                    b.phase.as_str().into(),
-                ])
+                Ok(BasinRow {
+                    m_c: b.m_c,
+                    alpha: p.alpha,
+                    lambda: p.lambda,
+                    r: p.r,
+                    cos_c: b.cos_c,
+                    phase: b.phase.as_str().into(),
+                })
             })?;
-            write_csv(
-                out,
-                &["m_c", "alpha", "lambda", "r", "cos_c", "phase"],
-                rows,
-            )
+            write_rows(out, &rows)
         }
         DamCommand::LambdaC { ens, alpha } => {
             check_positive("alpha", alpha.values())?;
             let theory = DamTheory::new(ens.ensemble.ensemble())?;
             let rows = par_rows(alpha.values(), |&a| {
-                Ok(vec![fmt(a), fmt(theory.lambda_c(a)?)])
+                Ok(LambdaCRow {
+                    alpha: a,
+                    lambda_c: theory.lambda_c(a)?,
+                })
             })?;
-            write_csv(out, &["alpha", "lambda_c"], rows)
+            write_rows(out, &rows)
         }
         DamCommand::Simulate(args) => simulate::run(args, out),
         DamCommand::Crossing(args) => simulate::crossing(args, out),
@@ -219,21 +198,17 @@ pub fn run(cmd: DamCommand, out: &mut dyn std::io::Write) -> anyhow::Result<()> 
             for &b in beta.values() {
                 for &nn in &ns {
                     let s = theory.scaled(b, nn)?;
-                    rows.push(vec![
-                        fmt(b),
-                        fmt(s.alpha_1),
-                        fmt(s.alpha_1),
-                        nn.map_or(String::new(), fmt),
-                        s.alpha_1_n.map_or(String::new(), fmt),
-                        "tentative".into(),
-                    ]);
+                    rows.push(ScaledRow {
+                        beta: b,
+                        alpha_1: s.alpha_1,
+                        alpha_c: s.alpha_1,
+                        n: nn,
+                        alpha_1_n: s.alpha_1_n,
+                        status: "tentative".into(),
+                    });
                 }
             }
-            write_csv(
-                out,
-                &["beta", "alpha_1", "alpha_c", "n", "alpha_1_n", "status"],
-                rows,
-            )
+            write_rows(out, &rows)
         }
     }
 }

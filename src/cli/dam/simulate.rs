@@ -1,14 +1,15 @@
 //! `engram dam simulate`: grid of simulation points, CSV with theory beside measurement.
 
 use engram::dam::batch::{Batch, Precision, Streams, Targets};
-use engram::dam::sim::{simulate_batch, SimParams, Start};
+use engram::dam::params::{SimParams, Start};
+use engram::dam::summary::simulate_batch;
 use engram::dam::DamTheory;
 
 use clap::Args;
 
 use engram::sweep::ParamList;
 
-use crate::cli::common::{fmt, progress_bar, write_csv, EnsembleArg};
+use crate::cli::common::{fmt, progress_bar, write_rows, EnsembleArg};
 
 /// Arguments of `engram dam simulate`.
 #[derive(Debug, Args)]
@@ -106,15 +107,7 @@ impl BatchArgs {
     }
 }
 
-use engram::dam::sim_table::{summary_row, HEADER};
-
-fn whole(name: &'static str, v: f64) -> anyhow::Result<usize> {
-    if v.fract() == 0.0 && (2.0..1e9).contains(&v) {
-        Ok(v as usize)
-    } else {
-        anyhow::bail!("invalid {name} = {v}: expected a whole number >= 2")
-    }
-}
+use engram::dam::table::summary_row;
 
 /// Arguments of `engram dam crossing`.
 #[derive(Debug, Args)]
@@ -140,6 +133,10 @@ pub struct CrossingArgs {
 
 /// `engram dam crossing`: α_{1/2}(N) per N, and the 1/N → 0 extrapolation beside α₁(λ).
 pub fn crossing(a: CrossingArgs, out: &mut dyn std::io::Write) -> anyhow::Result<()> {
+    use engram::dam::fss::{
+        crossing_at, extrapolate, rem_alpha_half, w_theta, CrossingRow, FitReport, FssForm,
+        CROSSING_COLUMNS,
+    };
     if a.sim.lambda.values().len() != 1 || a.sim.cosine.is_some() {
         anyhow::bail!(
             "invalid lambda: dam crossing takes one λ and starts at x0 = xi^1 (no --cosine)"
@@ -152,9 +149,7 @@ pub fn crossing(a: CrossingArgs, out: &mut dyn std::io::Write) -> anyhow::Result
     let lambda = a.sim.lambda.values()[0];
     let (points, summaries, rows) = simulate_grid(&a.sim)?;
     if let Some(path) = &a.curve_out {
-        let mut buf = Vec::new();
-        write_csv(&mut buf, &HEADER, rows)?;
-        engram::io::write_atomic(path, &buf)?;
+        engram::io::write_atomic(path, &engram::io::rows::to_csv(&rows)?)?;
     }
     // planted targets (channel (a) of α_c): the theory is α_f(λ; ρ), α₁ evaluated at norm ρ
     let planted = a.sim.batch.target_norm;
@@ -164,165 +159,97 @@ pub fn crossing(a: CrossingArgs, out: &mut dyn std::io::Write) -> anyhow::Result
         None => theory.alpha_1(lambda)?,
         Some(r) => theory.failure_load(lambda, r)?,
     };
+    let row =
+        |n: f64, c: Option<(f64, f64)>, kind: String| CrossingRow::new(n, c, lambda, alpha_1, kind);
     let mut crossings = Vec::new();
     let mut table = Vec::new();
     for &n in a.sim.n.values() {
         let n = n as usize;
-        let mut curve: Vec<_> = points
+        let mut curve: Vec<(f64, f64, f64)> = points
             .iter()
             .zip(&summaries)
             .filter(|(p, _)| p.n == n)
-            .map(|(_, s)| *s)
+            .map(|(p, s)| (p.alpha, s.retrieved.p, s.retrieved.err))
             .collect();
-        curve.sort_by(|x, y| x.params.alpha.total_cmp(&y.params.alpha));
-        let c = engram::dam::sim::retrieval_crossing(&curve);
+        let c = crossing_at(&mut curve);
         if let Some((ac, err)) = c {
             crossings.push((n, ac, err));
         }
-        table.push(vec![
-            n.to_string(),
-            c.map_or("nan".into(), |c| fmt(c.0)),
-            c.map_or("nan".into(), |c| fmt(c.1)),
-            fmt(lambda),
-            fmt(alpha_1),
-            "crossing".into(),
-        ]);
+        table.push(row(n as f64, c, "crossing".into()));
     }
-    if let Some((a_inf, err)) = engram::dam::sim::extrapolate_crossings(&crossings) {
-        table.push(vec![
-            "inf".into(),
-            fmt(a_inf),
-            fmt(err),
-            fmt(lambda),
-            fmt(alpha_1),
+    if let Some(f) = extrapolate(&crossings, FssForm::InvN, alpha_1) {
+        table.push(row(
+            f64::INFINITY,
+            Some((f.a, f.a_err)),
             "extrapolated_1/N".into(),
-        ]);
+        ));
     }
-    let width = if a.fss { 14 } else { 6 };
-    for r in table.iter_mut() {
-        r.resize(width, String::new());
+    if !a.fss {
+        out.write_all(&engram::io::rows::to_csv_columns(&table, CROSSING_COLUMNS)?)?;
+        return Ok(());
     }
-    if a.fss {
-        use engram::dam::fss::{extrapolate, leave_one_out, rem_alpha_half, FssForm};
-        let w_theta = 1.0 - (a.sim.threshold / rho).sqrt();
-        if !(w_theta > 0.0 && w_theta < 1.0) {
-            anyhow::bail!("invalid threshold {}: the matched weight 1 - sqrt(threshold/rho1) must lie in (0, 1)", a.sim.threshold);
+    let w_theta = w_theta(a.sim.threshold, rho)?;
+    let alpha_max = 2.0 * a.sim.alpha.values().iter().cloned().fold(0.0, f64::max);
+    let mut series = vec![("crossing".to_string(), crossings.clone())];
+    for (name, w) in [
+        ("rem_w=0.5".to_string(), 0.5),
+        (format!("rem_w={}", fmt(w_theta)), w_theta),
+    ] {
+        let mut pts = Vec::new();
+        for &n in a.sim.n.values() {
+            let n = n as usize;
+            let (m, e) = rem_alpha_half(
+                kind,
+                n,
+                lambda,
+                w,
+                planted,
+                a.rem_samples,
+                a.sim.seed,
+                alpha_max,
+            )?;
+            pts.push((n, m, e));
+            table.push(row(n as f64, Some((m, e)), name.clone()));
         }
-        let alpha_max = 2.0 * a.sim.alpha.values().iter().cloned().fold(0.0, f64::max);
-        let mut series = vec![("crossing".to_string(), crossings.clone())];
-        for (name, w) in [
-            ("rem_w=0.5".to_string(), 0.5),
-            (format!("rem_w={}", fmt(w_theta)), w_theta),
-        ] {
-            let mut pts = Vec::new();
-            for &n in a.sim.n.values() {
-                let n = n as usize;
-                let (m, e) = rem_alpha_half(
-                    kind,
-                    n,
-                    lambda,
-                    w,
-                    planted,
-                    a.rem_samples,
-                    a.sim.seed,
-                    alpha_max,
-                )?;
-                pts.push((n, m, e));
-                let mut row = vec![
-                    n.to_string(),
-                    fmt(m),
-                    fmt(e),
-                    fmt(lambda),
-                    fmt(alpha_1),
-                    name.clone(),
-                ];
-                row.resize(width, String::new());
-                table.push(row);
-            }
-            series.push((name, pts));
-        }
-        if let Some(stem) = &a.fss_figure {
-            let fits: Vec<_> = FssForm::ALL
-                .iter()
-                .filter_map(|&f| extrapolate(&series[0].1, f, alpha_1))
-                .collect();
-            let labelled: Vec<engram::study::dam::CrossingSeries> = series
-                .iter()
-                .map(|(name, pts)| {
-                    let label = match name.as_str() {
-                        "crossing" => "simulated".to_string(),
-                        "rem_w=0.5" => "finite-N REM, w = 1/2".to_string(),
-                        _ => format!("finite-N REM, w = {:.3}", w_theta),
-                    };
-                    (label, pts.clone())
-                })
-                .collect();
-            engram::study::dam::fss_figure(&labelled, &fits, alpha_1).render(stem)?;
-        }
-        for (name, pts) in &series {
-            for form in FssForm::ALL {
-                let Some(f) = extrapolate(pts, form, alpha_1) else {
-                    continue;
+        series.push((name, pts));
+    }
+    let reports: Vec<FitReport> = series
+        .into_iter()
+        .map(|(name, pts)| FitReport::new(&name, pts, alpha_1))
+        .collect();
+    if let Some(stem) = &a.fss_figure {
+        let labelled: Vec<engram::study::fss_figure::CrossingSeries> = reports
+            .iter()
+            .map(|r| {
+                let label = match r.name.as_str() {
+                    "crossing" => "simulated".to_string(),
+                    "rem_w=0.5" => "finite-N REM, w = 1/2".to_string(),
+                    _ => format!("finite-N REM, w = {:.3}", w_theta),
                 };
-                let fit_row = |kind: String, f: &engram::dam::fss::Extrapolation| {
-                    vec![
-                        "inf".into(),
-                        fmt(f.a),
-                        fmt(f.a_err),
-                        fmt(lambda),
-                        fmt(alpha_1),
-                        kind,
-                        form.name().into(),
-                        fmt(f.chi2),
-                        f.dof.to_string(),
-                        fmt(f.p_value),
-                        fmt(f.z),
-                        f.n_range.0.to_string(),
-                        f.n_range.1.to_string(),
-                        String::new(),
-                    ]
-                };
-                table.push(fit_row(format!("fit_{name}"), &f));
-                for (left, g) in leave_one_out(pts, form, alpha_1) {
-                    if let Some(g) = g {
-                        let mut r = fit_row(format!("loo_{name}"), &g);
-                        r[13] = left.to_string();
-                        table.push(r);
-                    }
-                }
-            }
-        }
+                (label, r.points.clone())
+            })
+            .collect();
+        engram::study::fss_figure::fss_figure(&labelled, &reports[0].extrapolations(), alpha_1)
+            .render(stem)?;
     }
-    let mut header = vec![
-        "n",
-        "alpha_half",
-        "alpha_half_err",
-        "lambda",
-        "alpha_1_theory",
-        "kind",
-    ];
-    if a.fss {
-        header.extend([
-            "form", "chi2", "dof", "p_value", "z", "n_min", "n_max", "left_out",
-        ]);
+    for r in &reports {
+        table.extend(r.crossing_rows(lambda));
     }
-    write_csv(out, &header, table)
+    write_rows(out, &table)
 }
 
 type Grid = (
     Vec<SimParams>,
-    Vec<engram::dam::sim::SimSummary>,
-    Vec<Vec<String>>,
+    Vec<engram::dam::summary::SimSummary>,
+    Vec<engram::dam::table::SimRow>,
 );
 
 pub fn run(a: SimulateArgs, out: &mut dyn std::io::Write) -> anyhow::Result<()> {
     let (_, _, rows) = simulate_grid(&a)?;
     match &a.out {
-        None => write_csv(out, &HEADER, rows),
+        None => write_rows(out, &rows),
         Some(path) => {
-            let mut buf = Vec::new();
-            write_csv(&mut buf, &HEADER, rows)?;
-            engram::io::write_atomic(path, &buf)?;
+            engram::io::write_atomic(path, &engram::io::rows::to_csv(&rows)?)?;
             Ok(())
         }
     }
@@ -359,22 +286,16 @@ fn simulate_grid(a: &SimulateArgs) -> anyhow::Result<Grid> {
     let memory = a.memory_gib * 1024f64.powi(3);
     let mut points = Vec::new();
     for &n in a.n.values() {
-        let n = whole("n", n)?;
+        let n = engram::sweep::neurons("n", n)?;
         for &alpha in a.alpha.values() {
             for &lambda in a.lambda.values() {
                 for &start in &starts {
-                    let p = SimParams {
-                        n,
-                        alpha,
-                        lambda,
-                        eta: a.eta,
-                        max_steps: a.max_steps,
-                        xtol: a.xtol,
-                        threshold: a.threshold,
-                        start,
-                        seed: a.seed,
-                    };
-                    p.validate()?;
+                    let p = SimParams::new(n, alpha, lambda, start, a.seed)?.with_dynamics(
+                        a.eta,
+                        a.max_steps,
+                        a.xtol,
+                        a.threshold,
+                    )?;
                     batch.validate(&p, kind.name())?;
                     if batch.is_single_target() {
                         engram::dam::sim::samples_in_flight(&p, memory, 1)?;

@@ -1,0 +1,428 @@
+//! Typed CSV rows: one `#[derive(Serialize, Deserialize)]` struct per CSV schema, written and
+//! read with `csv`. The header is the struct's field names (derived, never a second list).
+//! Rows are turned into records by a small serializer ([`record`]) that prints every float
+//! with [`fmt_num`] (shortest round-trip decimal, scientific outside [1e-5, 1e15)), so a value
+//! read back is the value written, bit for bit; `None` is an empty field. Reading back uses
+//! csv's deserializer (columns by name, empty fields as `None`).
+
+use std::path::Path;
+
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+use crate::error::{EngramError, Result};
+use crate::stats::fmt_num;
+
+/// `f64` columns in csv's own float format (`1.0`), for the one table that has always been
+/// written that way (the phase diagram's theory.csv).
+pub mod csv_float {
+    use serde::Serializer;
+
+    /// Print as csv's serializer prints an f64.
+    pub fn serialize<S: Serializer>(x: &f64, s: S) -> Result<S::Ok, S::Error> {
+        let mut w = csv::WriterBuilder::new()
+            .has_headers(false)
+            .from_writer(Vec::new());
+        w.serialize(x).map_err(serde::ser::Error::custom)?;
+        let bytes = w.into_inner().map_err(serde::ser::Error::custom)?;
+        let text = String::from_utf8_lossy(&bytes);
+        s.serialize_str(text.trim_end())
+    }
+}
+
+/// `Option<f64>` columns printed `nan` where the value is absent (the `dam crossing` table's
+/// N without a crossing).
+pub mod nan_num {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    /// `nan` for `None`.
+    pub fn serialize<S: Serializer>(x: &Option<f64>, s: S) -> Result<S::Ok, S::Error> {
+        match x {
+            Some(v) => s.serialize_str(&super::fmt_num(*v)),
+            None => s.serialize_str("nan"),
+        }
+    }
+    /// `nan` (or empty) reads as `None`.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
+        let s = std::borrow::Cow::<str>::deserialize(d)?;
+        if s.is_empty() || s == "nan" {
+            return Ok(None);
+        }
+        s.parse()
+            .map(Some)
+            .map_err(|_| serde::de::Error::custom(format!("'{s}' is not a number")))
+    }
+}
+
+/// The column names of a row type, in order (the field names, read from its `Deserialize`
+/// impl, so that a table with no rows still gets its header).
+pub fn header<R: DeserializeOwned>() -> &'static [&'static str] {
+    struct Fields(Option<&'static [&'static str]>);
+    impl<'de> serde::Deserializer<'de> for &mut Fields {
+        type Error = serde::de::value::Error;
+        fn deserialize_any<V: serde::de::Visitor<'de>>(
+            self,
+            _: V,
+        ) -> std::result::Result<V::Value, Self::Error> {
+            Err(serde::de::Error::custom("not a struct"))
+        }
+        fn deserialize_struct<V: serde::de::Visitor<'de>>(
+            self,
+            _: &'static str,
+            fields: &'static [&'static str],
+            _: V,
+        ) -> std::result::Result<V::Value, Self::Error> {
+            self.0 = Some(fields);
+            Err(serde::de::Error::custom("fields read"))
+        }
+        serde::forward_to_deserialize_any! {
+            bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes
+            byte_buf option unit unit_struct newtype_struct seq tuple tuple_struct map enum
+            identifier ignored_any
+        }
+    }
+    let mut f = Fields(None);
+    let _ = R::deserialize(&mut f);
+    f.0.unwrap_or(&[])
+}
+
+fn csv_err(what: &str) -> impl Fn(csv::Error) -> EngramError + '_ {
+    move |e| EngramError::Io(format!("{what}: {e}"))
+}
+
+/// The fields of one row as strings: floats by [`fmt_num`], integers and booleans as Rust
+/// prints them, `None` and `()` empty, unit enum variants by name. Rows are flat structs of
+/// such fields; anything nested is an error.
+pub fn record<R: Serialize>(row: &R) -> Result<Vec<String>> {
+    row.serialize(RecordSer)
+        .map_err(|e| EngramError::Io(format!("csv row: {e}")))
+}
+
+type SerErr = serde::de::value::Error;
+use serde::ser::{Impossible, SerializeStruct};
+
+struct RecordSer;
+struct RecordFields(Vec<String>);
+struct FieldSer;
+
+fn nested<T>() -> std::result::Result<T, SerErr> {
+    Err(serde::ser::Error::custom(
+        "a CSV row holds flat fields only",
+    ))
+}
+
+impl SerializeStruct for RecordFields {
+    type Ok = Vec<String>;
+    type Error = SerErr;
+    fn serialize_field<T: Serialize + ?Sized>(
+        &mut self,
+        _key: &'static str,
+        value: &T,
+    ) -> std::result::Result<(), SerErr> {
+        self.0.push(value.serialize(FieldSer)?);
+        Ok(())
+    }
+    fn end(self) -> std::result::Result<Vec<String>, SerErr> {
+        Ok(self.0)
+    }
+}
+
+/// The compound (nested) forms, which a CSV row or field never holds.
+macro_rules! no_compounds {
+    ($ok:ty) => {
+        type SerializeSeq = Impossible<$ok, SerErr>;
+        type SerializeTuple = Impossible<$ok, SerErr>;
+        type SerializeTupleStruct = Impossible<$ok, SerErr>;
+        type SerializeTupleVariant = Impossible<$ok, SerErr>;
+        type SerializeMap = Impossible<$ok, SerErr>;
+        type SerializeStructVariant = Impossible<$ok, SerErr>;
+        fn serialize_newtype_variant<T: Serialize + ?Sized>(
+            self,
+            _: &'static str,
+            _: u32,
+            _: &'static str,
+            _: &T,
+        ) -> std::result::Result<$ok, SerErr> {
+            nested()
+        }
+        fn serialize_seq(
+            self,
+            _: Option<usize>,
+        ) -> std::result::Result<Self::SerializeSeq, SerErr> {
+            nested()
+        }
+        fn serialize_tuple(self, _: usize) -> std::result::Result<Self::SerializeTuple, SerErr> {
+            nested()
+        }
+        fn serialize_tuple_struct(
+            self,
+            _: &'static str,
+            _: usize,
+        ) -> std::result::Result<Self::SerializeTupleStruct, SerErr> {
+            nested()
+        }
+        fn serialize_tuple_variant(
+            self,
+            _: &'static str,
+            _: u32,
+            _: &'static str,
+            _: usize,
+        ) -> std::result::Result<Self::SerializeTupleVariant, SerErr> {
+            nested()
+        }
+        fn serialize_map(
+            self,
+            _: Option<usize>,
+        ) -> std::result::Result<Self::SerializeMap, SerErr> {
+            nested()
+        }
+        fn serialize_struct_variant(
+            self,
+            _: &'static str,
+            _: u32,
+            _: &'static str,
+            _: usize,
+        ) -> std::result::Result<Self::SerializeStructVariant, SerErr> {
+            nested()
+        }
+    };
+}
+
+/// Scalar methods that a whole row cannot be.
+macro_rules! not_a_row {
+    ($($m:ident($($t:ty),*)),*) => {
+        $(fn $m(self, $(_: $t),*) -> std::result::Result<Self::Ok, SerErr> { nested() })*
+    };
+}
+
+/// Scalar methods of a field that print with `to_string`.
+macro_rules! to_string_fields {
+    ($($m:ident($t:ty)),*) => {
+        $(fn $m(self, v: $t) -> std::result::Result<String, SerErr> { Ok(v.to_string()) })*
+    };
+}
+
+impl serde::Serializer for RecordSer {
+    type Ok = Vec<String>;
+    type Error = SerErr;
+    type SerializeStruct = RecordFields;
+    no_compounds!(Vec<String>);
+    not_a_row!(
+        serialize_bool(bool),
+        serialize_i8(i8),
+        serialize_i16(i16),
+        serialize_i32(i32),
+        serialize_i64(i64),
+        serialize_u8(u8),
+        serialize_u16(u16),
+        serialize_u32(u32),
+        serialize_u64(u64),
+        serialize_f32(f32),
+        serialize_f64(f64),
+        serialize_char(char),
+        serialize_str(&str),
+        serialize_bytes(&[u8]),
+        serialize_none(),
+        serialize_unit(),
+        serialize_unit_struct(&'static str),
+        serialize_unit_variant(&'static str, u32, &'static str)
+    );
+    fn serialize_some<T: Serialize + ?Sized>(self, _: &T) -> std::result::Result<Self::Ok, SerErr> {
+        nested()
+    }
+    fn serialize_newtype_struct<T: Serialize + ?Sized>(
+        self,
+        _: &'static str,
+        v: &T,
+    ) -> std::result::Result<Self::Ok, SerErr> {
+        v.serialize(self)
+    }
+    fn serialize_struct(
+        self,
+        _: &'static str,
+        len: usize,
+    ) -> std::result::Result<RecordFields, SerErr> {
+        Ok(RecordFields(Vec::with_capacity(len)))
+    }
+}
+
+impl serde::Serializer for FieldSer {
+    type Ok = String;
+    type Error = SerErr;
+    type SerializeStruct = Impossible<String, SerErr>;
+    no_compounds!(String);
+    to_string_fields!(
+        serialize_bool(bool),
+        serialize_i8(i8),
+        serialize_i16(i16),
+        serialize_i32(i32),
+        serialize_i64(i64),
+        serialize_u8(u8),
+        serialize_u16(u16),
+        serialize_u32(u32),
+        serialize_u64(u64),
+        serialize_char(char),
+        serialize_str(&str)
+    );
+    fn serialize_f64(self, v: f64) -> std::result::Result<String, SerErr> {
+        Ok(fmt_num(v))
+    }
+    fn serialize_f32(self, v: f32) -> std::result::Result<String, SerErr> {
+        self.serialize_f64(v.into())
+    }
+    fn serialize_bytes(self, _: &[u8]) -> std::result::Result<String, SerErr> {
+        nested()
+    }
+    fn serialize_none(self) -> std::result::Result<String, SerErr> {
+        Ok(String::new())
+    }
+    fn serialize_some<T: Serialize + ?Sized>(self, v: &T) -> std::result::Result<String, SerErr> {
+        v.serialize(self)
+    }
+    fn serialize_unit(self) -> std::result::Result<String, SerErr> {
+        Ok(String::new())
+    }
+    fn serialize_unit_struct(self, _: &'static str) -> std::result::Result<String, SerErr> {
+        Ok(String::new())
+    }
+    fn serialize_unit_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        variant: &'static str,
+    ) -> std::result::Result<String, SerErr> {
+        Ok(variant.to_string())
+    }
+    fn serialize_newtype_struct<T: Serialize + ?Sized>(
+        self,
+        _: &'static str,
+        v: &T,
+    ) -> std::result::Result<String, SerErr> {
+        v.serialize(self)
+    }
+    fn serialize_struct(
+        self,
+        _: &'static str,
+        _: usize,
+    ) -> std::result::Result<Self::SerializeStruct, SerErr> {
+        nested()
+    }
+}
+
+/// CSV bytes of typed rows: the derived header, then one record per row.
+pub fn to_csv<R: Serialize + DeserializeOwned>(rows: &[R]) -> Result<Vec<u8>> {
+    to_csv_columns(rows, usize::MAX)
+}
+
+/// CSV bytes of the first `k` columns of typed rows (a table whose schema is a prefix of the
+/// row type's, e.g. `dam crossing` without `--fss`).
+pub fn to_csv_columns<R: Serialize + DeserializeOwned>(rows: &[R], k: usize) -> Result<Vec<u8>> {
+    let mut w = csv::WriterBuilder::new()
+        .has_headers(false)
+        .from_writer(Vec::new());
+    let h = header::<R>();
+    w.write_record(&h[..k.min(h.len())])
+        .map_err(csv_err("csv header"))?;
+    for r in rows {
+        let rec = record(r)?;
+        w.write_record(&rec[..k.min(rec.len())])
+            .map_err(csv_err("csv row"))?;
+    }
+    w.into_inner()
+        .map_err(|e| EngramError::Io(format!("csv: {e}")))
+}
+
+/// CSV records of typed rows without a header (a point file's body).
+pub fn records<R: Serialize>(rows: &[R]) -> Result<Vec<u8>> {
+    let mut w = csv::WriterBuilder::new()
+        .has_headers(false)
+        .from_writer(Vec::new());
+    for r in rows {
+        w.write_record(record(r)?).map_err(csv_err("csv row"))?;
+    }
+    w.into_inner()
+        .map_err(|e| EngramError::Io(format!("csv: {e}")))
+}
+
+/// Parse header-less records back into typed rows (a point file's body).
+pub fn parse_records<R: DeserializeOwned>(bytes: &[u8], what: &str) -> Result<Vec<R>> {
+    let mut r = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(bytes);
+    r.deserialize()
+        .enumerate()
+        .map(|(i, row)| row.map_err(|e| EngramError::Io(format!("{what}, record {}: {e}", i + 1))))
+        .collect()
+}
+
+/// Read a CSV file of typed rows; columns are matched by name (the file may hold more).
+pub fn read_csv<R: DeserializeOwned>(path: &Path) -> Result<Vec<R>> {
+    let mut r = csv::Reader::from_path(path)
+        .map_err(|e| EngramError::Io(format!("cannot read {}: {e}", path.display())))?;
+    let what = path.display().to_string();
+    r.deserialize()
+        .enumerate()
+        .map(|(i, row)| row.map_err(|e| EngramError::Io(format!("{what}, line {}: {e}", i + 2))))
+        .collect()
+}
+
+/// Parse CSV text (with header) into typed rows, by column name.
+pub fn parse_csv<R: DeserializeOwned>(text: &str) -> Result<Vec<R>> {
+    let mut r = csv::Reader::from_reader(text.as_bytes());
+    r.deserialize()
+        .enumerate()
+        .map(|(i, row)| row.map_err(|e| EngramError::Io(format!("line {}: {e}", i + 2))))
+        .collect()
+}
+
+/// A row type with no instances: the point type of a study that simulates nothing.
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
+pub enum Never {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+
+    #[derive(Debug, PartialEq, Serialize, Deserialize)]
+    struct R {
+        n: usize,
+        x: f64,
+        y: Option<f64>,
+        name: String,
+        ok: bool,
+    }
+
+    /// The header is the field list; numbers print as fmt_num and read back bit for bit;
+    /// an empty table still has its header.
+    #[test]
+    fn rows_round_trip() {
+        assert_eq!(header::<R>(), &["n", "x", "y", "name", "ok"]);
+        let rows = vec![
+            R {
+                n: 3,
+                x: 1.0,
+                y: None,
+                name: "a".into(),
+                ok: true,
+            },
+            R {
+                n: 4,
+                x: 3.9e-9,
+                y: Some(0.1 + 0.2),
+                name: "b,c".into(),
+                ok: false,
+            },
+        ];
+        let bytes = to_csv(&rows).unwrap();
+        let text = String::from_utf8(bytes).unwrap();
+        assert_eq!(
+            text,
+            "n,x,y,name,ok\n3,1,,a,true\n4,3.9e-9,0.30000000000000004,\"b,c\",false\n"
+        );
+        assert_eq!(parse_csv::<R>(&text).unwrap(), rows);
+        assert_eq!(to_csv::<R>(&[]).unwrap(), b"n,x,y,name,ok\n");
+        let body = records(&rows).unwrap();
+        assert_eq!(parse_records::<R>(&body, "t").unwrap(), rows);
+    }
+}

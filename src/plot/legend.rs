@@ -1,0 +1,134 @@
+//! The legend: drawn by hand with each curve's glyph, placed where it covers no data, and the
+//! audit the figure tests use to prove it.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Mutex;
+
+use plotters::prelude::*;
+
+use super::*;
+
+/// How a legend entry is drawn: like its curve.
+#[derive(Clone, Copy)]
+pub(super) enum Glyph {
+    Line(RGBColor),
+    Dashed(RGBColor),
+    Marker(RGBColor),
+    Fill(RGBColor),
+}
+
+/// Width, height and line height of the legend box (glyph slot 40 px, margins 10 px).
+pub(super) fn legend_size<DB: DrawingBackend>(
+    root: &DrawingArea<DB, plotters::coord::Shift>,
+    entries: &[(String, Glyph)],
+    font: &TextStyle,
+) -> std::result::Result<(i32, i32, i32), String> {
+    let mut w = 0;
+    let mut line_h = 0;
+    for (l, _) in entries {
+        let (tw, th) = root
+            .estimate_text_size(l, font)
+            .map_err(|e| e.to_string())?;
+        w = w.max(tw as i32);
+        line_h = line_h.max(th as i32);
+    }
+    let line_h = (line_h as f64 * 1.25).ceil() as i32;
+    Ok((w + 40 + 20, line_h * entries.len() as i32 + 20, line_h))
+}
+
+/// Top-left corner of a legend box of size (bw, bh) in a plotting area of `dim` pixels.
+pub(super) fn corner_at(c: Legend, dim: (u32, u32), bw: i32, bh: i32) -> (i32, i32) {
+    let (w, h) = (dim.0 as i32, dim.1 as i32);
+    let x = match c {
+        Legend::UpperLeft | Legend::LowerLeft | Legend::MiddleLeft => 5,
+        Legend::UpperMiddle | Legend::LowerMiddle => (w - bw) / 2,
+        _ => w - bw - 5,
+    };
+    let y = match c {
+        Legend::UpperLeft | Legend::UpperRight | Legend::UpperMiddle => 5,
+        Legend::MiddleLeft | Legend::MiddleRight => (h - bh) / 2,
+        _ => h - bh - 5,
+    };
+    (x, y)
+}
+
+/// Draw the legend box at `at` (absolute pixels): background, border, glyph and text per line.
+pub(super) fn draw_legend<DB: DrawingBackend>(
+    root: &DrawingArea<DB, plotters::coord::Shift>,
+    entries: &[(String, Glyph)],
+    font: &TextStyle,
+    size: Size,
+    at: (i32, i32),
+    (bw, bh): (i32, i32),
+    line_h: i32,
+) -> std::result::Result<(), String> {
+    let e = |e: &dyn std::fmt::Display| e.to_string();
+    let (x, y) = at;
+    root.draw(&Rectangle::new(
+        [(x, y), (x + bw, y + bh)],
+        WHITE.mix(0.9).filled(),
+    ))
+    .map_err(|x| e(&x))?;
+    root.draw(&Rectangle::new(
+        [(x, y), (x + bw, y + bh)],
+        BLACK.stroke_width(1),
+    ))
+    .map_err(|x| e(&x))?;
+    let lw = size.line;
+    for (k, (label, glyph)) in entries.iter().enumerate() {
+        let cy = y + 10 + line_h * k as i32 + line_h / 2;
+        let gx = x + 10;
+        match *glyph {
+            Glyph::Line(c) => root
+                .draw(&PathElement::new(
+                    [(gx, cy), (gx + 30, cy)],
+                    c.stroke_width(lw),
+                ))
+                .map_err(|x| e(&x))?,
+            Glyph::Dashed(c) => {
+                for (a, b) in [(0, 11), (19, 30)] {
+                    root.draw(&PathElement::new(
+                        [(gx + a, cy), (gx + b, cy)],
+                        c.stroke_width(lw),
+                    ))
+                    .map_err(|x| e(&x))?;
+                }
+            }
+            Glyph::Marker(c) => root
+                .draw(&Circle::new((gx + 15, cy), size.marker, c.filled()))
+                .map_err(|x| e(&x))?,
+            Glyph::Fill(c) => root
+                .draw(&Rectangle::new(
+                    [(gx, cy - 8), (gx + 30, cy + 8)],
+                    c.filled(),
+                ))
+                .map_err(|x| e(&x))?,
+        }
+        let style = font.pos(plotters::style::text_anchor::Pos::new(
+            plotters::style::text_anchor::HPos::Left,
+            plotters::style::text_anchor::VPos::Center,
+        ));
+        root.draw_text(label, &style, (x + 50, cy))
+            .map_err(|x| e(&x))?;
+    }
+    Ok(())
+}
+
+/// A legend box in absolute pixels (x0, y0, x1, y1).
+pub(super) type Rect = (i32, i32, i32, i32);
+
+/// Whether [`Figure::render`] records the data ink under each legend (for tests).
+pub(super) static LEGEND_AUDIT: AtomicBool = AtomicBool::new(false);
+pub(super) static AUDIT: Mutex<Vec<(PathBuf, usize)>> = Mutex::new(Vec::new());
+
+/// Turn on the legend audit: every paper-size figure rendered from now on also renders
+/// without its legend and counts the non-white pixels inside the legend box.
+pub fn set_legend_audit(on: bool) {
+    LEGEND_AUDIT.store(on, Ordering::Relaxed);
+}
+
+/// The audit so far: (PNG path, data pixels under its legend), and clear it.
+pub fn take_legend_audit() -> Vec<(PathBuf, usize)> {
+    std::mem::take(&mut *AUDIT.lock().expect("audit lock"))
+}
