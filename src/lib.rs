@@ -20,8 +20,9 @@
 //! | §6 phase diagram | [`study::phase_diagram`] |
 //! | §7 basins m_c | [`dam::DamTheory::basin`] |
 //! | §8 scaled dot-product regime (tentative) | [`dam::DamTheory::scaled`] |
-//! | §9 DAM simulator: single target; K targets per store (tiles, f16/i8 stores, planted norms) | [`dam::sim`]; [`dam::batch`], [`dam::kernel`] |
-//! | §10 finite-size analysis: finite-N REM, extrapolation forms, the validation atlas | [`dam::fss`], [`study::validation`] |
+//! | §9 DAM simulator: shared parameters; single target; K targets per store (tiles, f16/i8 stores, planted norms); kernels and the shared step tail; summaries | [`dam::params`]; [`dam::sim`]; [`dam::batch`]; [`dam::kernel`]; [`dam::summary`] |
+//! | the DAM tables as typed CSV rows | [`dam::table`] |
+//! | §10 finite-size analysis: finite-N REM, crossings, w_θ, extrapolation forms, the validation atlas | [`dam::fss`], [`study::validation`] |
 //! | §11 IDP network: Ψ_σ, m*, α_exist, α_stab; reduced dynamics; energy; SDE simulator | [`idp::activation`], [`idp::fixed_point`], [`idp::reduced`], [`idp::energy`], [`idp::sim`] |
 //! | §12 sequential map, collapse, dwell | [`idp::sequence`] |
 //! | §13 classic / polynomial / exponential binary Hopfield networks | [`hopfield`] |
@@ -30,8 +31,9 @@
 //! | §16 diffusion collapse s_C² = 1/(e^{2α} − 1), forward and backward | [`diffusion::collapse`] |
 //! | §17 roots, minimisation, ODEs, log-sum-exp; statistics | [`numerics`], [`stats`] |
 //! | parameter lists and ranges | [`sweep`] |
-//! | studies from config files (one file per study kind, trait [`study::Study`]) | [`study`] |
-//! | results files: atomic writes, CSV, point store, manifest | [`io`] |
+//! | studies from config files (one file per study kind, trait [`study::Study`]; the driver [`study::drive`] owns the point loop) | [`study`] |
+//! | the ordered parallel runner of the simulators | [`parallel`] |
+//! | results files: atomic writes, typed CSV rows, point store with versioned keys, manifest | [`io`], [`io::rows`] |
 //! | figures | [`plot`] |
 //!
 //! **A theory call**: α₁(λ) of gaussian patterns against its closed form λ − λ²/2

@@ -422,17 +422,8 @@ fn crossing_columns() {
     ]);
     assert_eq!(code, 0, "{err}");
     let (h, rows) = csv(&out);
-    starts_with_columns(
-        &h,
-        &[
-            "n",
-            "alpha_half",
-            "alpha_half_err",
-            "lambda",
-            "alpha_1_theory",
-            "kind",
-        ],
-    );
+    let cols = engram::io::rows::header::<engram::dam::fss::CrossingRow>();
+    assert_eq!(h, cols[..engram::dam::fss::CROSSING_COLUMNS].to_vec());
     assert_eq!(rows.len(), 3, "{out}");
     assert_eq!(rows[2][5], "extrapolated_1/N");
     for r in &rows[..2] {
@@ -1021,21 +1012,9 @@ fn crossing_fss_rows() {
     ]);
     assert_eq!(code, 0, "{err}");
     let (h, rows) = csv(&out);
-    starts_with_columns(
-        &h,
-        &[
-            "n",
-            "alpha_half",
-            "alpha_half_err",
-            "lambda",
-            "alpha_1_theory",
-            "kind",
-            "form",
-            "chi2",
-            "dof",
-            "p_value",
-            "z",
-        ],
+    assert_eq!(
+        h,
+        engram::io::rows::header::<engram::dam::fss::CrossingRow>().to_vec()
     );
     let kinds: Vec<&str> = rows.iter().map(|r| r[5].as_str()).collect();
     assert_eq!(

@@ -7,6 +7,20 @@ use engram::rem::{phi, RemPoint};
 
 /// α₁ → λ − λ²/2 as λ → 0 for every ensemble (all have unit variance per component):
 /// the difference is O(λ³).
+/// The root of a decreasing f on [lo, hi] by 200 plain bisection steps (an independent
+/// reference for the library's bracketing root finders).
+fn bisect(f: impl Fn(f64) -> f64, mut lo: f64, mut hi: f64) -> f64 {
+    for _ in 0..200 {
+        let mid = 0.5 * (lo + hi);
+        if f(mid) > 0.0 {
+            lo = mid
+        } else {
+            hi = mid
+        }
+    }
+    0.5 * (lo + hi)
+}
+
 #[test]
 fn alpha_1_small_lambda_limit() {
     for kind in EnsembleKind::ALL {
@@ -87,17 +101,8 @@ fn alpha_1_against_definition() {
             let (a1, _) = th.alpha_1(l).unwrap();
             let f =
                 |a: f64| l * e.rho1() - phi(e, RemPoint::new(a, l, e.rho1()).unwrap()).unwrap().0;
-            let (mut lo, mut hi) = (1e-12, 20.0);
-            assert!(f(lo) > 0.0 && f(hi) < 0.0);
-            for _ in 0..200 {
-                let mid = 0.5 * (lo + hi);
-                if f(mid) > 0.0 {
-                    lo = mid
-                } else {
-                    hi = mid
-                }
-            }
-            let reference = 0.5 * (lo + hi);
+            assert!(f(1e-12) > 0.0 && f(20.0) < 0.0);
+            let reference = bisect(f, 1e-12, 20.0);
             assert!(
                 (a1 - reference).abs() < 1e-10 * reference,
                 "{kind} lambda={l}: {a1} vs {reference}"
@@ -192,17 +197,11 @@ fn failure_load_against_definition() {
                     continue; // outside the ensemble's domain of norms
                 };
                 let f = |a: f64| l * rho - phi(e, RemPoint::new(a, l, rho).unwrap()).unwrap().0;
-                let (mut lo, mut hi) = (1e-12, 40.0);
-                assert!(f(lo) > 0.0 && f(hi) < 0.0, "{kind} rho={rho} lambda={l}");
-                for _ in 0..200 {
-                    let mid = 0.5 * (lo + hi);
-                    if f(mid) > 0.0 {
-                        lo = mid
-                    } else {
-                        hi = mid
-                    }
-                }
-                let reference = 0.5 * (lo + hi);
+                assert!(
+                    f(1e-12) > 0.0 && f(40.0) < 0.0,
+                    "{kind} rho={rho} lambda={l}"
+                );
+                let reference = bisect(f, 1e-12, 40.0);
                 assert!(
                     (af - reference).abs() < 1e-9 * reference.max(1e-3),
                     "{kind} rho={rho} lambda={l}: {af} vs {reference}"

@@ -207,26 +207,12 @@ impl serde::Serializer for RecordSer {
     type Error = SerErr;
     type SerializeStruct = RecordFields;
     no_compounds!(Vec<String>);
-    not_a_row!(
-        serialize_bool(bool),
-        serialize_i8(i8),
-        serialize_i16(i16),
-        serialize_i32(i32),
-        serialize_i64(i64),
-        serialize_u8(u8),
-        serialize_u16(u16),
-        serialize_u32(u32),
-        serialize_u64(u64),
-        serialize_f32(f32),
-        serialize_f64(f64),
-        serialize_char(char),
-        serialize_str(&str),
-        serialize_bytes(&[u8]),
-        serialize_none(),
-        serialize_unit(),
-        serialize_unit_struct(&'static str),
-        serialize_unit_variant(&'static str, u32, &'static str)
-    );
+    #[rustfmt::skip]
+    not_a_row!(serialize_bool(bool), serialize_i8(i8), serialize_i16(i16), serialize_i32(i32),
+        serialize_i64(i64), serialize_u8(u8), serialize_u16(u16), serialize_u32(u32),
+        serialize_u64(u64), serialize_f32(f32), serialize_f64(f64), serialize_char(char),
+        serialize_str(&str), serialize_bytes(&[u8]), serialize_none(), serialize_unit(),
+        serialize_unit_struct(&'static str), serialize_unit_variant(&'static str, u32, &'static str));
     fn serialize_some<T: Serialize + ?Sized>(self, _: &T) -> std::result::Result<Self::Ok, SerErr> {
         nested()
     }
@@ -251,19 +237,10 @@ impl serde::Serializer for FieldSer {
     type Error = SerErr;
     type SerializeStruct = Impossible<String, SerErr>;
     no_compounds!(String);
-    to_string_fields!(
-        serialize_bool(bool),
-        serialize_i8(i8),
-        serialize_i16(i16),
-        serialize_i32(i32),
-        serialize_i64(i64),
-        serialize_u8(u8),
-        serialize_u16(u16),
-        serialize_u32(u32),
-        serialize_u64(u64),
-        serialize_char(char),
-        serialize_str(&str)
-    );
+    #[rustfmt::skip]
+    to_string_fields!(serialize_bool(bool), serialize_i8(i8), serialize_i16(i16), serialize_i32(i32),
+        serialize_i64(i64), serialize_u8(u8), serialize_u16(u16), serialize_u32(u32),
+        serialize_u64(u64), serialize_char(char), serialize_str(&str));
     fn serialize_f64(self, v: f64) -> std::result::Result<String, SerErr> {
         Ok(fmt_num(v))
     }

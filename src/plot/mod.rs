@@ -69,6 +69,24 @@ pub struct Curve {
     pub points: Vec<(f64, f64, f64)>,
 }
 
+impl Curve {
+    /// A curve with its legend label (anything that converts to a string), drawing style,
+    /// colour index and points.
+    pub fn new(
+        label: impl Into<String>,
+        style: Style,
+        color: usize,
+        points: Vec<(f64, f64, f64)>,
+    ) -> Self {
+        Curve {
+            label: label.into(),
+            style,
+            color,
+            points,
+        }
+    }
+}
+
 /// A vertical reference line (e.g. a theory threshold) with a legend label.
 #[derive(Debug, Clone)]
 pub struct VLine {

@@ -179,6 +179,15 @@ pub struct DamTheoryRow {
     pub err: f64,
 }
 
+/// A sweep's values, reduced to at most `k` for `--quick` ([`thin`]).
+pub fn thinned(v: &[f64], quick: bool, k: usize) -> Vec<f64> {
+    if quick {
+        thin(v, k)
+    } else {
+        v.to_vec()
+    }
+}
+
 /// Reduce a sweep for `--quick`: at most `k` values, first and last kept.
 pub fn thin(v: &[f64], k: usize) -> Vec<f64> {
     if v.len() <= k {
@@ -207,11 +216,7 @@ pub fn points(cfg: &DamSimulationSection, quick: bool) -> Result<(Vec<SimParams>
     let starts: Vec<Start> = match &cfg.cosine {
         None => vec![Start::Pattern],
         Some(c) => {
-            let v = if quick {
-                thin(c.values(), 4)
-            } else {
-                c.values().to_vec()
-            };
+            let v = thinned(c.values(), quick, 4);
             v.into_iter()
                 .map(|cosine| Start::Cosine { cosine, r: r0 })
                 .collect()
@@ -229,16 +234,8 @@ pub fn points(cfg: &DamSimulationSection, quick: bool) -> Result<(Vec<SimParams>
     } else {
         cfg.n.values().to_vec()
     };
-    let alphas = if quick {
-        thin(cfg.alpha.values(), 4)
-    } else {
-        cfg.alpha.values().to_vec()
-    };
-    let lambdas = if quick {
-        thin(cfg.lambda.values(), 4)
-    } else {
-        cfg.lambda.values().to_vec()
-    };
+    let alphas = thinned(cfg.alpha.values(), quick, 4);
+    let lambdas = thinned(cfg.lambda.values(), quick, 4);
     let samples = if quick {
         cfg.samples.0.min(8)
     } else {
@@ -438,12 +435,8 @@ pub fn render(cfg: &DamSimulationSection, dir: &Path) -> Result<Vec<PathBuf>> {
             .filter(|(j, _)| varying[*j] || (others[*j] == cn))
             .map(|(j, v)| format!("{} = {v}", other_names[j]))
             .collect();
-        fig.curves.push(Curve {
-            label: label.join(", "),
-            style: Style::Points,
-            color: gi,
-            points: pts,
-        });
+        fig.curves
+            .push(Curve::new(label.join(", "), Style::Points, gi, pts));
     }
     let (tq, tv) = (theory.col("quantity")?, theory.col("value")?);
     let mut color = 6; // black for theory lines

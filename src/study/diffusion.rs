@@ -9,8 +9,6 @@ use crate::io::table::Table;
 use crate::io::Progress;
 use crate::plot::{Curve, Figure, Style};
 
-use super::dam::thin;
-
 use serde::Deserialize;
 
 use super::config::{one_u64, Count, PositiveNumber, PositiveSweep, WholeSweep};
@@ -83,11 +81,7 @@ pub fn diffusion_row(p: &ReverseParams, progress: &(dyn Fn() + Sync)) -> Result<
 
 impl DiffusionSection {
     fn alphas(&self, quick: bool) -> Vec<f64> {
-        if quick {
-            thin(self.alpha.values(), 3)
-        } else {
-            self.alpha.values().to_vec()
-        }
+        crate::study::dam::thinned(self.alpha.values(), quick, 3)
     }
 }
 

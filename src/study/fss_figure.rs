@@ -29,12 +29,12 @@ pub fn fss_figure(
         .flat_map(|s| s.1.iter().map(|p| p.0))
         .min()
         .unwrap_or(2) as f64;
-    fig.curves.push(Curve {
-        label: format!("α_{{1}} = {alpha_1:.4}"),
-        style: Style::Line,
-        color: 6,
-        points: vec![(0.0, alpha_1, 0.0), (x(n_min) * 1.05, alpha_1, 0.0)],
-    });
+    fig.curves.push(Curve::new(
+        format!("α_{{1}} = {alpha_1:.4}"),
+        Style::Line,
+        6,
+        vec![(0.0, alpha_1, 0.0), (x(n_min) * 1.05, alpha_1, 0.0)],
+    ));
     for (k, f) in fits.iter().enumerate() {
         // the fit a + b·g(N) drawn on the N^{−1/2} axis, from N = ∞ to the smallest N
         let pts: Vec<(f64, f64, f64)> = (0..=60)
@@ -68,12 +68,12 @@ pub fn fss_figure(
     }
     const SERIES_COLORS: [usize; 3] = [4, 0, 5];
     for (k, (label, pts)) in series.iter().enumerate() {
-        fig.curves.push(Curve {
-            label: label.clone(),
-            style: Style::Points,
-            color: SERIES_COLORS[k % 3],
-            points: pts.iter().map(|p| (x(p.0 as f64), p.1, p.2)).collect(),
-        });
+        fig.curves.push(Curve::new(
+            label.clone(),
+            Style::Points,
+            SERIES_COLORS[k % 3],
+            pts.iter().map(|p| (x(p.0 as f64), p.1, p.2)).collect(),
+        ));
     }
     fig
 }

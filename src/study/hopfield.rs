@@ -11,8 +11,6 @@ use crate::io::table::Table;
 use crate::io::Progress;
 use crate::plot::{Curve, Figure, Legend, Points, Style, VLine};
 
-use super::dam::thin;
-
 use serde::Deserialize;
 
 use super::config::{one_u64, Count, PositiveSweep, WholeSweep};
@@ -65,7 +63,7 @@ pub struct HopfieldRow {
     pub p_retrieved: f64,
     /// Mean sweeps.
     pub sweeps: f64,
-    /// Interaction F: the power n, rect<n> or exp.
+    /// Interaction F: the power n, `rect<n>` or `exp`.
     pub interaction: String,
     /// Initial flip fraction.
     pub flip: f64,
@@ -141,11 +139,7 @@ impl HopfieldSection {
         }
     }
     fn alphas(&self, quick: bool) -> Vec<f64> {
-        if quick {
-            thin(self.alpha.values(), 4)
-        } else {
-            self.alpha.values().to_vec()
-        }
+        crate::study::dam::thinned(self.alpha.values(), quick, 4)
     }
 }
 
@@ -176,12 +170,8 @@ pub fn render_hopfield(cfg: &HopfieldSection, dir: &Path) -> Result<Vec<PathBuf>
             .filter(|&i| &sim.rows[i][cn] == n)
             .map(|i| (sim.num(i, ca), sim.num(i, co), sim.num(i, ce)))
             .collect();
-        fig.curves.push(Curve {
-            label: format!("N = {n}"),
-            style: Style::Points,
-            color: ci,
-            points: pts,
-        });
+        fig.curves
+            .push(Curve::new(format!("N = {n}"), Style::Points, ci, pts));
     }
     let (tq, ta, tv) = (th.col("quantity")?, th.col("alpha")?, th.col("value")?);
     let rs: Points = (0..th.rows.len())
@@ -189,12 +179,12 @@ pub fn render_hopfield(cfg: &HopfieldSection, dir: &Path) -> Result<Vec<PathBuf>
         .map(|i| (th.num(i, ta), th.num(i, tv), 0.0))
         .collect();
     if !rs.is_empty() {
-        fig.curves.push(Curve {
-            label: "replica-symmetric m(α), T = 0".into(),
-            style: Style::Line,
-            color: 6,
-            points: rs,
-        });
+        fig.curves.push(Curve::new(
+            "replica-symmetric m(α), T = 0",
+            Style::Line,
+            6,
+            rs,
+        ));
     }
     for i in 0..th.rows.len() {
         if th.rows[i][tq] == "alpha_c" {

@@ -15,7 +15,7 @@ use crate::idp::{alpha_exist, memory_fixed_point, sigma_exist, Activation};
 use crate::plot::{Cell, Curve, Figure, Points, Style, VLine};
 use crate::stats::mean_se;
 
-use super::dam::thin;
+use super::dam::thinned;
 use crate::io::table::Table;
 use crate::io::Progress;
 
@@ -201,11 +201,7 @@ impl IdpNoiseSection {
         } else {
             sim.t_max.0
         };
-        let sigmas = if quick {
-            thin(sim.sigma.values(), 3)
-        } else {
-            sim.sigma.values().to_vec()
-        };
+        let sigmas = thinned(sim.sigma.values(), quick, 3);
         let mut pts = Vec::new();
         for &a in self.saliency.values() {
             for &s in &sigmas {
@@ -291,12 +287,8 @@ pub fn render_noise(cfg: &IdpNoiseSection, dir: &Path) -> Result<Vec<PathBuf>> {
             .filter(|&i| th.num(i, ca) == a)
             .map(|i| (th.num(i, cs), th.num(i, cm), 0.0))
             .collect();
-        fig.curves.push(Curve {
-            label: format!("theory, α = {a}"),
-            style: Style::Line,
-            color: ci,
-            points: pts,
-        });
+        fig.curves
+            .push(Curve::new(format!("theory, α = {a}"), Style::Line, ci, pts));
     }
     let sim_path = dir.join("simulation.csv");
     if sim_path.exists() {
@@ -317,12 +309,12 @@ pub fn render_noise(cfg: &IdpNoiseSection, dir: &Path) -> Result<Vec<PathBuf>> {
                 continue;
             }
             let n = sim.rows[0][sn].clone();
-            fig.curves.push(Curve {
-                label: format!("simulation, α = {a}, N = {n}"),
-                style: Style::Points,
-                color: ci,
-                points: pts,
-            });
+            fig.curves.push(Curve::new(
+                format!("simulation, α = {a}, N = {n}"),
+                Style::Points,
+                ci,
+                pts,
+            ));
         }
     }
     let mut out = fig.render(&dir.join("m_star_vs_sigma"))?;
@@ -337,12 +329,12 @@ pub fn render_noise(cfg: &IdpNoiseSection, dir: &Path) -> Result<Vec<PathBuf>> {
     let mut fig = Figure {
         x_label: "noise σ".into(),
         y_label: "existence threshold α_{exist}".into(),
-        curves: vec![Curve {
-            label: "α_{exist}(σ) = 1/Ψ'_{σ}(0)".into(),
-            style: Style::Line,
-            color: 0,
-            points: pts.clone(),
-        }],
+        curves: vec![Curve::new(
+            "α_{exist}(σ) = 1/Ψ'_{σ}(0)",
+            Style::Line,
+            0,
+            pts.clone(),
+        )],
         ..Default::default()
     };
     // steep-limit asymptote (√π/2)σ
@@ -350,12 +342,8 @@ pub fn render_noise(cfg: &IdpNoiseSection, dir: &Path) -> Result<Vec<PathBuf>> {
         .iter()
         .map(|p| (p.0, std::f64::consts::PI.sqrt() / 2.0 * p.0, 0.0))
         .collect();
-    fig.curves.push(Curve {
-        label: "(√π/2)σ, steep limit".into(),
-        style: Style::Dashed,
-        color: 1,
-        points: steep,
-    });
+    fig.curves
+        .push(Curve::new("(√π/2)σ, steep limit", Style::Dashed, 1, steep));
     if let Some(sc) = sigma_exist(&act, 1.0)? {
         fig.vlines.push(VLine {
             x: sc,
@@ -536,18 +524,8 @@ pub fn render_sequence(cfg: &IdpSequenceSection, dir: &Path) -> Result<Vec<PathB
             ("collapse (darker: sooner)".into(), (200, 90, 20)),
         ],
         curves: vec![
-            Curve {
-                label: "Z_{−}(κ), unstable".into(),
-                style: Style::Line,
-                color: 6,
-                points: zm,
-            },
-            Curve {
-                label: "Z_{+}(κ), stable".into(),
-                style: Style::Dashed,
-                color: 0,
-                points: zp,
-            },
+            Curve::new("Z_{−}(κ), unstable", Style::Line, 6, zm),
+            Curve::new("Z_{+}(κ), stable", Style::Dashed, 0, zp),
         ],
         vlines: vec![VLine {
             x: 4.0 * theta,
@@ -630,18 +608,18 @@ pub fn render_sequence(cfg: &IdpSequenceSection, dir: &Path) -> Result<Vec<PathB
         }
         for (gi, (key, zpts, dpts)) in groups.into_iter().enumerate() {
             let ci = gi;
-            zfig.curves.push(Curve {
-                label: format!("network, κ = {}, τ = {}", key.0, key.1),
-                style: Style::Points,
-                color: ci,
-                points: zpts,
-            });
-            dfig.curves.push(Curve {
-                label: format!("network, κ = {}, τ = {}", key.0, key.1),
-                style: Style::Points,
-                color: ci,
-                points: dpts.into_iter().filter(|p| p.1.is_finite()).collect(),
-            });
+            zfig.curves.push(Curve::new(
+                format!("network, κ = {}, τ = {}", key.0, key.1),
+                Style::Points,
+                ci,
+                zpts,
+            ));
+            dfig.curves.push(Curve::new(
+                format!("network, κ = {}, τ = {}", key.0, key.1),
+                Style::Points,
+                ci,
+                dpts.into_iter().filter(|p| p.1.is_finite()).collect(),
+            ));
         }
         out.extend(zfig.render(&dir.join("switch_saliency"))?);
         out.extend(dfig.render(&dir.join("dwell_time"))?);

@@ -130,24 +130,19 @@ pub fn render_phase_diagram(
             y_range: Some((0.0, 1.1 * top)),
             legend: crate::plot::Legend::LowerRight,
             curves: vec![
-                Curve {
-                    label: "α_{1}: typical pattern retrieved".into(),
-                    style: Style::Line,
-                    color: 0,
-                    points: series(c1),
-                },
-                Curve {
-                    label: "α_{c}: all patterns (lower bound)".into(),
-                    style: Style::Dashed,
-                    color: 1,
-                    points: series(cc),
-                },
-                Curve {
-                    label: "condensation α_{*}(λ), ρ = 1".into(),
-                    style: Style::Line,
-                    color: 2,
-                    points: star,
-                },
+                Curve::new(
+                    "α_{1}: typical pattern retrieved",
+                    Style::Line,
+                    0,
+                    series(c1),
+                ),
+                Curve::new(
+                    "α_{c}: all patterns (lower bound)",
+                    Style::Dashed,
+                    1,
+                    series(cc),
+                ),
+                Curve::new("condensation α_{*}(λ), ρ = 1", Style::Line, 2, star),
             ],
             ..Default::default()
         };

@@ -8,7 +8,7 @@ use crate::io::table::Table;
 use crate::io::Progress;
 use crate::plot::{Curve, Figure, Legend, Points, Style};
 
-use super::dam::thin;
+use super::dam::thinned;
 
 use serde::Deserialize;
 
@@ -130,23 +130,19 @@ pub fn render_two_group(_cfg: &TwoGroupSection, dir: &Path) -> Result<Vec<PathBu
         if anchor.is_none() {
             anchor = pts.last().copied();
         }
-        fig.curves.push(Curve {
-            label: format!("model {m}"),
-            style: Style::Points,
-            color: ci,
-            points: pts,
-        });
+        fig.curves
+            .push(Curve::new(format!("model {m}"), Style::Points, ci, pts));
     }
     if let Some((t0, d0, _)) = anchor {
         let taus: Vec<f64> = (0..sim.rows.len()).map(|i| sim.num(i, ct)).collect();
         let lo = taus.iter().cloned().fold(f64::INFINITY, f64::min);
         let hi = taus.iter().cloned().fold(0.0, f64::max);
-        fig.curves.push(Curve {
-            label: "∝ τ_{h}".into(),
-            style: Style::Dashed,
-            color: 6,
-            points: vec![(lo, d0 * lo / t0, 0.0), (hi, d0 * hi / t0, 0.0)],
-        });
+        fig.curves.push(Curve::new(
+            "∝ τ_{h}",
+            Style::Dashed,
+            6,
+            vec![(lo, d0 * lo / t0, 0.0), (hi, d0 * hi / t0, 0.0)],
+        ));
     }
     fig.render(&dir.join("distance_vs_tau_h"))
 }
@@ -173,11 +169,7 @@ impl super::Study for TwoGroupSection {
     }
     fn points(&self, quick: bool) -> Result<Vec<TwoGroupPoint>> {
         use crate::two_group::Model;
-        let taus = if quick {
-            thin(self.tau_h.values(), 2)
-        } else {
-            self.tau_h.values().to_vec()
-        };
+        let taus = thinned(self.tau_h.values(), quick, 2);
         let t_max = if quick {
             self.t_max.0.min(2.0)
         } else {

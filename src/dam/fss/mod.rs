@@ -124,7 +124,7 @@ impl FitReport {
 
 /// One row of the `engram dam crossing` table: a crossing α_{1/2}(N) (kind = crossing or
 /// rem_w=W), an extrapolation (n = inf, kind = extrapolated_1/N), or with `--fss` a fit
-/// (kind = fit_<series> or loo_<series>, with the fit columns; empty on the other rows).
+/// (kind = `fit_<series>` or `loo_<series>`, with the fit columns; empty on the other rows).
 /// Without `--fss` the table is this row's first six columns ([`CROSSING_COLUMNS`]).
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CrossingRow {
@@ -140,7 +140,7 @@ pub struct CrossingRow {
     pub lambda: f64,
     /// α₁(λ), or α_f(λ; ρ) for planted targets.
     pub alpha_1_theory: f64,
-    /// crossing, rem_w=W, extrapolated_1/N, fit_<series>, loo_<series>.
+    /// crossing, rem_w=W, extrapolated_1/N, `fit_<series>`, `loo_<series>`.
     pub kind: String,
     /// Fit form.
     pub form: Option<String>,
@@ -187,7 +187,7 @@ impl CrossingRow {
 
 impl FitReport {
     /// The `dam crossing --fss` rows of this report's fits: per form, the fit (kind
-    /// fit_<name>) and its leave-one-out refits (kind loo_<name>).
+    /// `fit_<name>`) and its leave-one-out refits (kind `loo_<name>`).
     pub fn crossing_rows(&self, lambda: f64) -> Vec<CrossingRow> {
         let row = |kind: String, f: &Extrapolation, left: Option<usize>| CrossingRow {
             form: Some(f.form.name().into()),

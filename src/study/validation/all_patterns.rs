@@ -16,9 +16,7 @@ use crate::plot::{Curve, Figure, Legend, Style};
 use crate::stats::{fmt_num as fmt, wilson};
 
 use super::analysis::{fit_summary_rows, fss_rows, summary_row, PointRow, SummaryKey, Tables};
-use super::{
-    in_check, thin, w_theta, AllPatternsCheck, Job, JobCx, ValidationPoint, ValidationSection,
-};
+use super::{in_check, w_theta, AllPatternsCheck, Job, JobCx, ValidationPoint, ValidationSection};
 
 impl AllPatternsCheck {
     /// Check label `all:<ensemble>:l<λ>`.
@@ -29,11 +27,7 @@ impl AllPatternsCheck {
         super::sizes(Some(&self.n), quick, 2)
     }
     fn alphas(&self, quick: bool) -> Vec<f64> {
-        if quick {
-            thin(self.alpha.values(), 3)
-        } else {
-            self.alpha.values().to_vec()
-        }
+        crate::study::dam::thinned(self.alpha.values(), quick, 3)
     }
     fn batch(&self) -> Batch {
         Batch::shared(Targets::All, None, self.store.0)
@@ -317,12 +311,12 @@ impl AllPatternsCheck {
                     }
                 }
             }
-            fig.curves.push(Curve {
-                label: "−I_{norm}(ρ_{f}(α)), N → ∞".into(),
-                style: Style::Line,
-                color: 6,
-                points: curve,
-            });
+            fig.curves.push(Curve::new(
+                "−I_{norm}(ρ_{f}(α)), N → ∞",
+                Style::Line,
+                6,
+                curve,
+            ));
         }
         fig.render(&dir.join(format!("failure_{}", label.replace(':', "_"))))
     }

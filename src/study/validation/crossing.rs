@@ -306,18 +306,10 @@ pub(super) fn render_thresholds(
             legend: Legend::UpperLeft,
             ..Default::default()
         };
-        fig.curves.push(Curve {
-            label: "α_{1}(λ), theory".into(),
-            style: Style::Line,
-            color: 6,
-            points: a1,
-        });
-        fig.curves.push(Curve {
-            label: "α_{c}(λ) lower bound".into(),
-            style: Style::Dashed,
-            color: 6,
-            points: acb,
-        });
+        fig.curves
+            .push(Curve::new("α_{1}(λ), theory", Style::Line, 6, a1));
+        fig.curves
+            .push(Curve::new("α_{c}(λ) lower bound", Style::Dashed, 6, acb));
         let pick = |form: FssForm| -> Vec<(f64, f64, f64)> {
             mine.iter()
                 .filter_map(|e| e.report.fit(form).map(|f| (e.check.lambda.0, f.a, f.a_err)))
@@ -347,12 +339,12 @@ pub(super) fn render_thresholds(
             .iter()
             .filter_map(|e| e.last.map(|(_, a, err)| (e.check.lambda.0 * 0.98, a, err)))
             .collect();
-        fig.curves.push(Curve {
-            label: "α_{1/2} at the largest N".into(),
-            style: Style::Points,
-            color: 4,
-            points: raw,
-        });
+        fig.curves.push(Curve::new(
+            "α_{1/2} at the largest N",
+            Style::Points,
+            4,
+            raw,
+        ));
         let acs: Vec<(f64, f64, f64)> = v
             .all_patterns
             .iter()
@@ -364,12 +356,12 @@ pub(super) fn render_thresholds(
             })
             .collect();
         if !acs.is_empty() {
-            fig.curves.push(Curve {
-                label: "α_{c}(N), all patterns, largest N".into(),
-                style: Style::Points,
-                color: 5,
-                points: acs,
-            });
+            fig.curves.push(Curve::new(
+                "α_{c}(N), all patterns, largest N",
+                Style::Points,
+                5,
+                acs,
+            ));
         }
         out.extend(fig.render(&dir.join(format!("thresholds_{}", kind.name())))?);
     }
@@ -407,12 +399,12 @@ pub(super) fn render_channel_a(dir: &Path, ex: &[Extrapolated]) -> Result<Vec<Pa
         legend: Legend::UpperLeft,
         ..Default::default()
     };
-    fig.curves.push(Curve {
-        label: format!("α_{{f}}(λ; ρ), theory, λ = {}", fmt(lambda)),
-        style: Style::Line,
-        color: 6,
-        points: curve,
-    });
+    fig.curves.push(Curve::new(
+        format!("α_{{f}}(λ; ρ), theory, λ = {}", fmt(lambda)),
+        Style::Line,
+        6,
+        curve,
+    ));
     for (k, (form, name)) in [
         (FssForm::LogNOverN, "extrapolated, a + b lnN/N"),
         (FssForm::InvSqrtN, "extrapolated, a + b/√N"),
@@ -428,12 +420,7 @@ pub(super) fn render_channel_a(dir: &Path, ex: &[Extrapolated]) -> Result<Vec<Pa
                     .map(|f| (e.check.rho() * (1.0 + 0.01 * k as f64), f.a, f.a_err))
             })
             .collect();
-        fig.curves.push(Curve {
-            label: name.into(),
-            style: Style::Points,
-            color: 1 + k,
-            points: p,
-        });
+        fig.curves.push(Curve::new(name, Style::Points, 1 + k, p));
     }
     fig.curves.push(Curve {
         label: "α_{1/2} at the largest N".into(),
