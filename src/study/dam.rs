@@ -18,7 +18,7 @@ use crate::io::Progress;
 
 use serde::Deserialize;
 
-use super::config::{one_u64, CosineSweep, Count, PositiveNumber, PositiveSweep, WholeSweep};
+use super::values::{one_u64, CosineSweep, Count, PositiveNumber, PositiveSweep, WholeSweep};
 use crate::ensembles::EnsembleKind;
 
 /// `[dam_simulation]`: the grid n × alpha × lambda (× cosine) of `engram dam simulate`.

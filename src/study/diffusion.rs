@@ -11,7 +11,7 @@ use crate::plot::{Curve, Figure, Style};
 
 use serde::Deserialize;
 
-use super::config::{one_u64, Count, PositiveNumber, PositiveSweep, WholeSweep};
+use super::values::{one_u64, Count, PositiveNumber, PositiveSweep, WholeSweep};
 
 /// `[diffusion]`.
 #[derive(Debug, Clone, Deserialize)]

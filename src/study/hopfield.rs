@@ -13,7 +13,7 @@ use crate::plot::{Curve, Figure, Legend, Points, Style, VLine};
 
 use serde::Deserialize;
 
-use super::config::{one_u64, Count, PositiveSweep, WholeSweep};
+use super::values::{one_u64, Count, PositiveSweep, WholeSweep};
 
 /// `[hopfield_classic]`.
 #[derive(Debug, Clone, Deserialize)]

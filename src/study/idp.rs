@@ -21,7 +21,7 @@ use crate::io::Progress;
 
 use serde::Deserialize;
 
-use super::config::{one_u64, Count, NonNegSweep, PositiveNumber, PositiveSweep};
+use super::values::{one_u64, Count, NonNegSweep, PositiveNumber, PositiveSweep};
 
 /// `[idp_noise]`.
 #[derive(Debug, Clone, Deserialize)]

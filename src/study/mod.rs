@@ -29,6 +29,7 @@ pub mod idp;
 pub mod phase_diagram;
 pub mod two_group;
 pub mod validation;
+pub mod values;
 
 pub use crate::io::{write_atomic, Manifest, Progress, Schedule};
 pub use config::{load_config, parse_config, ModelSection, StudyConfig};

@@ -8,7 +8,7 @@ use crate::error::Result;
 
 use serde::Deserialize;
 
-use super::config::{PositiveNumber, PositiveSweep};
+use super::values::{PositiveNumber, PositiveSweep};
 
 /// `[phase_diagram]`.
 #[derive(Debug, Clone, Deserialize)]

@@ -12,7 +12,7 @@ use super::dam::thinned;
 
 use serde::Deserialize;
 
-use super::config::{one_u64, Count, PositiveNumber, PositiveSweep};
+use super::values::{one_u64, Count, PositiveNumber, PositiveSweep};
 
 /// `[two_group]`.
 #[derive(Debug, Clone, Deserialize)]

@@ -32,8 +32,8 @@ use crate::ensembles::EnsembleKind;
 use crate::error::{EngramError, Result};
 use crate::io::Progress;
 
-use super::config::{one_u64, Count, PositiveNumber, PositiveSweep, WholeSweep};
 use super::dam::{thin, FromStrValue, TargetsValue};
+use super::values::{one_u64, Count, PositiveNumber, PositiveSweep, WholeSweep};
 use analysis::{PointRow, Tables};
 
 /// `[validation]`: shared settings and the lists of checks.
