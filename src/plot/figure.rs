@@ -8,6 +8,8 @@ use plotters::coord::ranged1d::{AsRangedCoord, ValueFormatter};
 use plotters::prelude::*;
 
 use super::legend::{corner_at, draw_legend, legend_size, Glyph, Rect, AUDIT, LEGEND_AUDIT};
+#[cfg(feature = "pdf")]
+use super::raster::svg_to_pdf;
 use super::raster::{rasterise_png, rasterise_rgb, register_fonts};
 use super::*;
 use crate::error::Result;
