@@ -514,3 +514,28 @@ pub fn simulate_targets<E: PatternSampler + ?Sized>(
         };
     Ok(results.into_iter().flatten().collect())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The memory estimate of a store is its allocated entries times the entry size, plus
+    /// per target an initial state (N f64), a result and a norm, counted on allocated objects.
+    #[test]
+    fn bytes_is_what_new_allocates() {
+        for precision in [Precision::F32, Precision::F16, Precision::I8] {
+            let p = SimParams::protocol(20, 0.25, 0.5, 1);
+            let batch = Batch::shared(Targets::Count(7), None, precision);
+            let store = Store::new(&p, &batch).unwrap();
+            let entries = match &store.data {
+                StoreData::F32(d) => d.len() * 4,
+                StoreData::F16(d) => d.len() * 2,
+                StoreData::I8(d) => d.len(),
+            };
+            let x0 = vec![0f64; 7 * p.n];
+            let per_target = std::mem::size_of::<TargetResult>() + std::mem::size_of::<f64>();
+            let held = entries + x0.len() * 8 + 7 * per_target;
+            assert_eq!(Store::bytes(&p, &batch), held as f64, "{precision:?}");
+        }
+    }
+}

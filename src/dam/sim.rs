@@ -237,3 +237,29 @@ pub fn simulate_samples<E: PatternSampler + ?Sized>(
         },
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The memory estimate of a sample is what `Workspace::new` allocates: the sum of its
+    /// buffers' lengths times their element sizes, counted on the allocated object.
+    #[test]
+    fn bytes_is_what_new_allocates() {
+        for (n, alpha) in [(12usize, 0.3), (33, 0.2), (64, 0.1)] {
+            let p = SimParams::protocol(n, alpha, 0.5, 1);
+            let ws = Workspace::new(&p).unwrap();
+            let held = ws.patterns.len() * 4
+                + ws.x.len() * 8
+                + ws.xf.len() * 4
+                + ws.acc.len() * 8
+                + ws.block_acc.len() * 4
+                + ws.logits.len() * 8;
+            assert_eq!(
+                Workspace::bytes(&p),
+                held as f64,
+                "N = {n}, alpha = {alpha}"
+            );
+        }
+    }
+}

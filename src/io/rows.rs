@@ -18,15 +18,9 @@ use crate::stats::fmt_num;
 pub mod csv_float {
     use serde::Serializer;
 
-    /// Print as csv's serializer prints an f64.
+    /// Print as csv's serializer prints an f64 (ryu's shortest representation).
     pub fn serialize<S: Serializer>(x: &f64, s: S) -> Result<S::Ok, S::Error> {
-        let mut w = csv::WriterBuilder::new()
-            .has_headers(false)
-            .from_writer(Vec::new());
-        w.serialize(x).map_err(serde::ser::Error::custom)?;
-        let bytes = w.into_inner().map_err(serde::ser::Error::custom)?;
-        let text = String::from_utf8_lossy(&bytes);
-        s.serialize_str(text.trim_end())
+        s.serialize_str(ryu::Buffer::new().format(*x))
     }
 }
 
@@ -54,36 +48,10 @@ pub mod nan_num {
     }
 }
 
-/// The column names of a row type, in order (the field names, read from its `Deserialize`
-/// impl, so that a table with no rows still gets its header).
+/// The column names of a row type, in order: its field names, read from its `Deserialize`
+/// impl (serde-aux's introspection), so that a table with no rows still gets its header.
 pub fn header<R: DeserializeOwned>() -> &'static [&'static str] {
-    struct Fields(Option<&'static [&'static str]>);
-    impl<'de> serde::Deserializer<'de> for &mut Fields {
-        type Error = serde::de::value::Error;
-        fn deserialize_any<V: serde::de::Visitor<'de>>(
-            self,
-            _: V,
-        ) -> std::result::Result<V::Value, Self::Error> {
-            Err(serde::de::Error::custom("not a struct"))
-        }
-        fn deserialize_struct<V: serde::de::Visitor<'de>>(
-            self,
-            _: &'static str,
-            fields: &'static [&'static str],
-            _: V,
-        ) -> std::result::Result<V::Value, Self::Error> {
-            self.0 = Some(fields);
-            Err(serde::de::Error::custom("fields read"))
-        }
-        serde::forward_to_deserialize_any! {
-            bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes
-            byte_buf option unit unit_struct newtype_struct seq tuple tuple_struct map enum
-            identifier ignored_any
-        }
-    }
-    let mut f = Fields(None);
-    let _ = R::deserialize(&mut f);
-    f.0.unwrap_or(&[])
+    serde_aux::serde_introspection::serde_introspect::<R>()
 }
 
 fn csv_err(what: &str) -> impl Fn(csv::Error) -> EngramError + '_ {
