@@ -1027,9 +1027,10 @@ fn crossing_fss_rows() {
         3,
         "{out}"
     );
-    assert!(kinds.iter().any(|k| k.starts_with("rem_w=0.77")), "{out}");
+    // w_θ = 1 − √(θ/ρ)/(1 − b₁) with the gaussian tilted mean b₁ = λ = 0.5: 0.5528
+    assert!(kinds.iter().any(|k| k.starts_with("rem_w=0.552")), "{out}");
     for series in ["crossing", "rem_w=0.5"] {
-        for form in ["a+b/N", "a+b*lnN/N", "a+b/sqrtN"] {
+        for form in ["a-lnN/N+b/N", "a+b/N", "a+b*lnN/N", "a+b/sqrtN"] {
             let fit = rows
                 .iter()
                 .find(|r| r[5] == format!("fit_{series}") && r[6] == form)

@@ -504,7 +504,17 @@ fn validation_config() {
         let q = r.quantity.as_str();
         seen.insert(q.to_string());
         let th = r.theory;
-        if r.ensemble == "gaussian" && (q == "alpha_1" || q == "alpha_f") {
+        if r.fit_form == "same_n" {
+            // against the finite-N map at the same N: the theory is the map's α½(N), which
+            // lies below the N → ∞ limit
+            assert_eq!(r.n_min, r.n_max, "{r:?}");
+            assert!(r.z.is_some(), "{r:?}");
+        } else if r.fit_form == "none" {
+            // a finite-N value against an N → ∞ theory carries no z
+            assert!(r.z.is_none(), "{r:?}");
+        }
+        if r.fit_form != "same_n" && r.ensemble == "gaussian" && (q == "alpha_1" || q == "alpha_f")
+        {
             let (l, rho) = (r.lambda.unwrap(), r.rho.unwrap());
             let want = rho * (l - l * l / 2.0);
             assert!((th - want).abs() < 1e-9, "{r:?}");
@@ -532,6 +542,7 @@ fn validation_config() {
     let prow: Vec<PointRow> = engram::io::rows::read_csv(&dir.join("points.csv")).unwrap();
     for s in [
         "p_retrieved",
+        "map",
         "fail_fraction",
         "rem_fail_fraction",
         "forward_s2",

@@ -60,7 +60,9 @@ impl Batch {
         memory_limit: f64,
         threads: usize,
     ) -> Result<f64> {
-        let est = self.estimated_seconds(p, samples, threads);
+        let resolved = self.resolve(samples);
+        let this = &resolved;
+        let est = this.estimated_seconds(p, samples, threads);
         if est > self.max_seconds {
             return Err(EngramError::InvalidParameter {
                 name: "targets",
@@ -78,10 +80,10 @@ impl Batch {
                 allowed: "a smaller N, alpha or sample count, or a larger time limit (--max-hours)",
             });
         }
-        let per = self.bytes_per_store(p);
+        let per = this.bytes_per_store(p);
         let fit = (memory_limit / per).floor();
         if fit < 1.0 {
-            let unit = format!("per store ({} store)", self.precision.name());
+            let unit = format!("per store ({} store)", this.precision.name());
             return Err(store_too_large(p, per, &unit, memory_limit));
         }
         Ok(fit)
@@ -454,6 +456,7 @@ pub fn simulate_targets<E: PatternSampler + ?Sized>(
     progress: &(dyn Fn() + Sync),
 ) -> Result<Vec<TargetResult>> {
     p.validate()?;
+    let batch = &batch.resolve(samples);
     batch.validate(p, ens.name())?;
     if samples == 0 {
         return Err(EngramError::InvalidParameter {

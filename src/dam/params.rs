@@ -216,7 +216,17 @@ pub enum Targets {
     /// min(K, P) targets per store (`at-most:K`): for sweeps whose small-P corners hold fewer
     /// than K patterns; the CSV column `targets` reports the K used at each point.
     AtMost(usize),
+    /// `auto` (the default): at least [`AUTO_MIN_STORES`] stores per point and at most
+    /// [`AUTO_MAX_TARGETS`] targets per store, K = min(max(⌊S/30⌋, 1), 64, P) for S samples, so
+    /// that the cluster-robust error over stores has ≥ 29 degrees of freedom while S ≤ 1920
+    /// ([`Batch::resolve`]).
+    Auto,
 }
+
+/// Fewest stores per point under `--targets auto`.
+pub const AUTO_MIN_STORES: usize = 30;
+/// Most targets per store under `--targets auto`.
+pub const AUTO_MAX_TARGETS: usize = 64;
 
 /// Number format of the pattern store.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
@@ -279,14 +289,14 @@ impl std::str::FromStr for Targets {
     fn from_str(s: &str) -> std::result::Result<Self, String> {
         match s.trim() {
             "all" => Ok(Targets::All),
+            "auto" => Ok(Targets::Auto),
             t if t.starts_with("at-most:") => t["at-most:".len()..]
                 .parse::<usize>()
                 .map(Targets::AtMost)
                 .map_err(|_| format!("'{t}': expected at-most:K with a whole number K >= 1")),
-            t => t
-                .parse::<usize>()
-                .map(Targets::Count)
-                .map_err(|_| format!("'{t}': expected a whole number K >= 1, at-most:K or 'all'")),
+            t => t.parse::<usize>().map(Targets::Count).map_err(|_| {
+                format!("'{t}': expected auto, a whole number K >= 1, at-most:K or 'all'")
+            }),
         }
     }
 }
@@ -295,6 +305,7 @@ impl std::fmt::Display for Targets {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Targets::All => f.write_str("all"),
+            Targets::Auto => f.write_str("auto"),
             Targets::Count(k) => write!(f, "{k}"),
             Targets::AtMost(k) => write!(f, "at-most:{k}"),
         }
@@ -365,12 +376,26 @@ impl Batch {
         }
     }
 
-    /// Targets per store K for point `p`.
+    /// Targets per store K for point `p` (`auto` unresolved: its largest K, min(64, P)).
     pub fn per_store(&self, p: &SimParams) -> usize {
         match self.targets {
             Targets::Count(k) => k,
             Targets::All => p.patterns_f64() as usize,
             Targets::AtMost(k) => k.min(p.patterns_f64() as usize),
+            Targets::Auto => AUTO_MAX_TARGETS.min(p.patterns_f64() as usize),
+        }
+    }
+
+    /// The batch for a run of `samples` targets: `auto` becomes at-most:K with
+    /// K = min(max(⌊S/30⌋, 1), 64), so ⌈S/K⌉ ≥ 30 stores while S ≤ 1920 (S < 30: one target
+    /// per store); any other layout as it is.
+    pub fn resolve(&self, samples: usize) -> Batch {
+        match self.targets {
+            Targets::Auto => Batch {
+                targets: Targets::AtMost((samples / AUTO_MIN_STORES).clamp(1, AUTO_MAX_TARGETS)),
+                ..*self
+            },
+            _ => *self,
         }
     }
 

@@ -112,6 +112,7 @@ pub fn simulate_batch<E: PatternSampler + ?Sized>(
     memory_limit: f64,
     progress: &(dyn Fn() + Sync),
 ) -> Result<SimSummary> {
+    let batch = &batch.resolve(samples);
     if batch.is_single_target() {
         batch.validate(p, ens.name())?;
         let q = SimParams {

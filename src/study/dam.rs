@@ -102,7 +102,7 @@ pub struct TargetsValue(pub Targets);
 
 impl Default for TargetsValue {
     fn default() -> Self {
-        TargetsValue(Targets::Count(1))
+        TargetsValue(Targets::Auto)
     }
 }
 
@@ -115,7 +115,9 @@ impl<'de> Deserialize<'de> for TargetsValue {
             Int(i64),
             Text(String),
         }
-        let bad = || D::Error::custom("expected a whole number K >= 1 or \"all\"");
+        let bad = || {
+            D::Error::custom("expected \"auto\", a whole number K >= 1, \"at-most:K\" or \"all\"")
+        };
         match V::deserialize(d).map_err(|_| bad())? {
             V::Int(k) if k >= 1 => Ok(TargetsValue(Targets::Count(k as usize))),
             V::Int(_) => Err(bad()),
@@ -314,22 +316,24 @@ pub fn theory_table(cfg: &DamSimulationSection, sim: &[SimRow]) -> Result<Vec<Da
                         let mut curve: Vec<(f64, f64, f64)> = sim
                             .iter()
                             .filter(|s| s.n as f64 == n && s.lambda == l)
-                            .map(|s| (s.alpha, s.p_retrieved, s.p_retrieved_err))
+                            .map(|s| {
+                                let n_eff = crate::dam::fss::effective_count(
+                                    s.samples as f64,
+                                    s.design_effect,
+                                );
+                                (s.alpha, s.p_retrieved, n_eff)
+                            })
                             .collect();
-                        curve.sort_by(|x, y| x.0.total_cmp(&y.0));
-                        let a: Vec<f64> = curve.iter().map(|c| c.0).collect();
-                        let p: Vec<f64> = curve.iter().map(|c| c.1).collect();
-                        let e: Vec<f64> = curve.iter().map(|c| c.2).collect();
-                        if let Some((ac, err)) = crate::stats::crossing(&a, &p, &e, 0.5) {
+                        // probit fit of the curve near ½ (docs/theory.md#simulator)
+                        if let Some((ac, err)) = crate::dam::fss::crossing_at(&mut curve) {
                             crossings.push((n as usize, ac, err));
                             rows.push(row("alpha_half", Some(n), ac, l, None, ac, err));
                         }
                     }
-                    // the theory-motivated extreme-value form (docs/theory.md#fss); 1/N is
-                    // rejected by χ² on the atlas's data
+                    // the fold's form a − ln N/N + b/N (docs/theory.md#fold)
                     let fit = crate::dam::fss::extrapolate(
                         &crossings,
-                        crate::dam::fss::FssForm::LogNOverN,
+                        crate::dam::fss::FssForm::Fold,
                         a1,
                     );
                     if let Some((ai, err)) = fit.map(|f| (f.a, f.a_err)) {

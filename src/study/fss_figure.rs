@@ -43,7 +43,7 @@ pub fn fss_figure(
                 let y = if t == 0.0 {
                     f.a
                 } else {
-                    f.a + f.b * f.form.x(1.0 / (t * t))
+                    f.form.value(f.a, f.b, 1.0 / (t * t))
                 };
                 (t, y, 0.0)
             })
@@ -52,6 +52,7 @@ pub fn fss_figure(
             FssForm::InvN => "fit a + b/N",
             FssForm::LogNOverN => "fit a + b ln N/N",
             FssForm::InvSqrtN => "fit a + b/√N",
+            FssForm::Fold => "fit a − ln N/N + b/N (fold)",
         };
         fig.curves.push(Curve {
             label: if !f.p_value.is_finite() {

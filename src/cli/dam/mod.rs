@@ -1,6 +1,7 @@
 //! `engram dam ...`: theory of dense associative memories (Lucibello–Mézard, PRL 132, 077301 (2024), arXiv:2304.14964); the simulator commands
 //! live in [`simulate`].
 
+mod finite_size;
 mod simulate;
 
 use clap::{Args, Subcommand};
@@ -68,6 +69,15 @@ pub enum DamCommand {
     ///
     /// Columns: n,alpha_half,alpha_half_err,lambda,alpha_1_theory,kind (crossing | extrapolated_1/N)
     Crossing(simulate::CrossingArgs),
+    /// Finite-size theory of retrieval from x₀ = ξ¹ (docs/theory.md#fold), no stored pattern:
+    /// per N the reduced overlap map m ← (1 − η)m + η[p₁ + (1 − p₁)b(m)] iterated with the
+    /// simulator's η, max-steps, xtol and threshold on draws of ξ¹'s norm and of the P − 1
+    /// overlaps from their exact laws; α½(N) is the median critical load of the draws. Beside it
+    /// the fold expansion α₁ − [1 + ln(N c)]/N (at the median target norm) and the annealed map.
+    ///
+    /// Columns: n,lambda,alpha_half,alpha_half_err,alpha_half_asymptotic,alpha_1_theory,
+    /// alpha_half_annealed,rho,target_norm,ensemble,samples,seed
+    FiniteSize(finite_size::FiniteSizeArgs),
     /// Scaled dot-product regime λ = β/√N, P = e^{α√N} (docs/theory.md#scaled, derived, TENTATIVE):
     /// α₁ = α_c = βρ₁, and the finite-N value if --n is given.
     ///
@@ -184,6 +194,7 @@ pub fn run(cmd: DamCommand, out: &mut dyn std::io::Write) -> anyhow::Result<()> 
         }
         DamCommand::Simulate(args) => simulate::run(args, out),
         DamCommand::Crossing(args) => simulate::crossing(args, out),
+        DamCommand::FiniteSize(args) => finite_size::run(args, out),
         DamCommand::Scaled { ens, beta, n } => {
             check_positive("beta", beta.values())?;
             let ns: Vec<Option<f64>> = match &n {

@@ -62,11 +62,13 @@ pub struct SimulateArgs {
 /// How samples share pattern stores (the K-target engine), store format, random streams.
 #[derive(Debug, Args)]
 pub struct BatchArgs {
-    /// Retrieval targets per pattern store: the first K patterns of each store, each with its own
-    /// trajectory (1 <= K <= P; --samples still counts targets, so S/K stores), or `all` (every
-    /// pattern of the store; --samples then counts stores), or at-most:K (min(K, P) per store, for
-    /// sweeps whose small-P points hold fewer than K patterns). Errors are cluster-robust over stores.
-    #[arg(long, value_name = "K|all", default_value = "1")]
+    /// Retrieval targets per pattern store: `auto` (the K-target engine with at least 30 stores
+    /// per point and at most 64 targets per store, K = min(⌈S/30⌉, 64, P)), the first K patterns
+    /// of each store, each with its own trajectory (1 <= K <= P; --samples still counts targets,
+    /// so S/K stores; K = 1 is the single-target protocol), `all` (every pattern of the store;
+    /// --samples then counts stores), or at-most:K (min(K, P) per store, for sweeps whose small-P
+    /// points hold fewer than K patterns). Errors are cluster-robust over stores.
+    #[arg(long, value_name = "auto|K|all", default_value = "auto")]
     pub targets: Targets,
     /// Plant every target at squared norm per component ρ = ‖ξ^k‖²/N > 0 (other patterns as drawn).
     #[arg(long, value_name = "RHO", allow_hyphen_values = true)]
@@ -169,7 +171,10 @@ pub fn crossing(a: CrossingArgs, out: &mut dyn std::io::Write) -> anyhow::Result
             .iter()
             .zip(&summaries)
             .filter(|(p, _)| p.n == n)
-            .map(|(p, s)| (p.alpha, s.retrieved.p, s.retrieved.err))
+            .map(|(p, s)| {
+                let n_eff = engram::dam::fss::effective_count(s.samples as f64, s.design_effect);
+                (p.alpha, s.retrieved.p, n_eff)
+            })
             .collect();
         let c = crossing_at(&mut curve);
         if let Some((ac, err)) = c {
@@ -188,7 +193,8 @@ pub fn crossing(a: CrossingArgs, out: &mut dyn std::io::Write) -> anyhow::Result
         out.write_all(&engram::io::rows::to_csv_columns(&table, CROSSING_COLUMNS)?)?;
         return Ok(());
     }
-    let w_theta = w_theta(a.sim.threshold, rho)?;
+    let b1 = engram::dam::fss::tilted_mean_at_target(kind.ensemble(), lambda, rho);
+    let w_theta = w_theta(a.sim.threshold, rho, b1)?;
     let alpha_max = 2.0 * a.sim.alpha.values().iter().cloned().fold(0.0, f64::max);
     let mut series = vec![("crossing".to_string(), crossings.clone())];
     for (name, w) in [

@@ -4,7 +4,8 @@
 //! leading analytic correction) or x = ln N / N (the extreme-value correction of a REM: the
 //! free energy of e^{αN} terms has corrections of order (ln N)/N from the maximum of many
 //! Gaussians, √(2 ln P) − ln(4π ln P)/(2√(2 ln P)), and from the fluctuation of the signal
-//! ‖ξ¹‖²). Each fit reports χ²/dof and its p-value, a = α_{1/2}(∞) ± error and its z against
+//! ‖ξ¹‖²). The derived form ([`FssForm::Fold`], docs/theory.md#fold) fixes the ln N/N
+//! coefficient at the fold's −1 and fits a + b/N. Each fit reports χ²/dof and its p-value, a = α_{1/2}(∞) ± error and its z against
 //! the theory, and leave-one-N-out refits.
 
 use crate::stats::linear_fit;
@@ -19,19 +20,40 @@ pub enum FssForm {
     /// x = 1/√N: not derived (see the module docs); reported to show which power the data
     /// prefer when the derived forms fail their χ² test.
     InvSqrtN,
+    /// The fold's form α½ = a − ln N/N + b/N (docs/theory.md#fold): the ln N/N coefficient
+    /// fixed at −1, a and b fitted (b = −c′ = −(1 + ln c) at the median target norm).
+    Fold,
 }
 
 impl FssForm {
-    /// Both forms.
-    pub const ALL: [FssForm; 3] = [FssForm::InvN, FssForm::LogNOverN, FssForm::InvSqrtN];
+    /// Every form: the derived one first, then the free fits.
+    pub const ALL: [FssForm; 4] = [
+        FssForm::Fold,
+        FssForm::InvN,
+        FssForm::LogNOverN,
+        FssForm::InvSqrtN,
+    ];
 
-    /// The scaling variable x(N).
+    /// The scaling variable x(N) of the fitted slope.
     pub fn x(self, n: f64) -> f64 {
         match self {
-            FssForm::InvN => 1.0 / n,
+            FssForm::InvN | FssForm::Fold => 1.0 / n,
             FssForm::LogNOverN => n.ln() / n,
             FssForm::InvSqrtN => 1.0 / n.sqrt(),
         }
+    }
+
+    /// The fixed part of the form (−ln N/N for the fold, 0 otherwise).
+    pub fn fixed(self, n: f64) -> f64 {
+        match self {
+            FssForm::Fold => -n.ln() / n,
+            _ => 0.0,
+        }
+    }
+
+    /// The fitted curve a + b·x(N) + fixed(N).
+    pub fn value(self, a: f64, b: f64, n: f64) -> f64 {
+        a + b * self.x(n) + self.fixed(n)
     }
 
     /// Name in CSV files.
@@ -40,6 +62,7 @@ impl FssForm {
             FssForm::InvN => "a+b/N",
             FssForm::LogNOverN => "a+b*lnN/N",
             FssForm::InvSqrtN => "a+b/sqrtN",
+            FssForm::Fold => "a-lnN/N+b/N",
         }
     }
 }
@@ -75,7 +98,10 @@ pub fn extrapolate(
     theory: f64,
 ) -> Option<Extrapolation> {
     let x: Vec<f64> = points.iter().map(|p| form.x(p.0 as f64)).collect();
-    let y: Vec<f64> = points.iter().map(|p| p.1).collect();
+    let y: Vec<f64> = points
+        .iter()
+        .map(|p| p.1 - form.fixed(p.0 as f64))
+        .collect();
     let s: Vec<f64> = points.iter().map(|p| p.2.max(1e-9)).collect();
     let f = linear_fit(&x, &y, &s)?;
     let chi2: f64 = (0..x.len())

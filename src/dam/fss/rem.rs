@@ -32,43 +32,37 @@ use crate::ensembles::{sample_rng, EnsembleKind};
 use crate::error::{positive, EngramError, Result};
 use crate::stats::median_with_error;
 
-/// One draw of the finite-N REM criterion, advanced pattern by pattern (see the module docs).
-pub struct RemDraw {
+/// The exact finite-N law of the overlaps ξ^μ·ξ¹ of the other (independent) patterns with a
+/// target ξ¹ (module docs), given ξ¹'s squared norm `r2` = ‖ξ¹‖², which [`OverlapLaw::new`]
+/// draws (gaussian: χ²_N) or plants. Shared by the finite-N REM ([`RemDraw`]) and the reduced
+/// overlap map ([`super::map`]).
+pub struct OverlapLaw {
     kind: EnsembleKind,
     n: usize,
-    lambda: f64,
-    rng: rand_chacha::ChaCha8Rng,
-    signal: f64,
+    /// ‖ξ¹‖² (drawn, or ρN when planted).
+    pub r2: f64,
     norm: f64,
     scale: f64,
     /// χ²_{N−1} as Gamma((N−1)/2, 2), for the spherical cosine.
     chi2_rest: Option<Gamma<f64>>,
-    m: f64,
-    s: f64,
-    s_fail: f64,
-    p: f64,
-    /// The critical load α*, once reached.
-    pub alpha_star: Option<f64>,
 }
 
-impl RemDraw {
-    /// Draw ξ¹'s norm from `rng`; weight threshold `w_c` (½: the theory's criterion). With
-    /// `target_norm = Some(ρ)`, ξ¹ is planted at ‖ξ¹‖²/N = ρ (as `--target-norm` does in the
-    /// simulator): the signal is λρN and every overlap scales by √(ρN/‖ξ¹‖²), the other patterns
-    /// unchanged. Domain: N ≥ 2, λ > 0, 0 < w_c < 1, ρ > 0.
+impl OverlapLaw {
+    /// Draw ξ¹'s squared norm from `rng` (gaussian: the sum of N squared standard normals;
+    /// spherical, binary: exactly N). With `target_norm = Some(ρ)`, ξ¹ is planted at
+    /// ‖ξ¹‖²/N = ρ (as `--target-norm` does in the simulator): every overlap scales by
+    /// √(ρN/‖ξ¹‖²), the other patterns unchanged. Domain: N ≥ 2, ρ > 0.
     pub fn new(
         kind: EnsembleKind,
         n: usize,
-        lambda: f64,
-        w_c: f64,
         target_norm: Option<f64>,
-        mut rng: rand_chacha::ChaCha8Rng,
+        rng: &mut rand_chacha::ChaCha8Rng,
     ) -> Self {
         let nf = n as f64;
         let r2 = match kind {
             EnsembleKind::Gaussian => (0..n)
                 .map(|_| {
-                    let z: f64 = StandardNormal.sample(&mut rng);
+                    let z: f64 = StandardNormal.sample(rng);
                     z * z
                 })
                 .sum::<f64>(),
@@ -79,16 +73,83 @@ impl RemDraw {
             Some(rho) => (rho * nf, (rho * nf / r2).sqrt()),
             None => (r2, 1.0),
         };
-        RemDraw {
+        OverlapLaw {
             kind,
+            n,
+            r2,
+            norm: r2.sqrt(),
+            scale,
+            chi2_rest: Gamma::new((nf - 1.0) / 2.0, 2.0).ok(),
+        }
+    }
+
+    /// One overlap ξ^μ·ξ¹ of an independent pattern ξ^μ with the target.
+    #[inline]
+    pub fn draw(&self, rng: &mut rand_chacha::ChaCha8Rng) -> f64 {
+        let nf = self.n as f64;
+        match self.kind {
+            EnsembleKind::Gaussian => {
+                let z: f64 = StandardNormal.sample(rng);
+                self.norm * z
+            }
+            EnsembleKind::Spherical => {
+                // one coordinate of a uniform point on the sphere: c = g/√(g² + χ²_{N−1}),
+                // the same law as 2·Beta((N−1)/2, (N−1)/2) − 1, ~4× cheaper to draw
+                let g: f64 = StandardNormal.sample(rng);
+                let rest: f64 = self.chi2_rest.as_ref().expect("N >= 2").sample(rng);
+                self.scale * nf * g / (g * g + rest).sqrt()
+            }
+            EnsembleKind::Binary => {
+                // Bin(N, ½) exactly, as the number of set bits among N fair random bits
+                use rand::Rng;
+                let (mut k, mut left) = (0u32, self.n);
+                while left >= 64 {
+                    k += rng.next_u64().count_ones();
+                    left -= 64;
+                }
+                if left > 0 {
+                    k += (rng.next_u64() & ((1u64 << left) - 1)).count_ones();
+                }
+                self.scale * (nf - 2.0 * k as f64)
+            }
+        }
+    }
+}
+
+/// One draw of the finite-N REM criterion, advanced pattern by pattern (see the module docs).
+pub struct RemDraw {
+    law: OverlapLaw,
+    n: usize,
+    lambda: f64,
+    rng: rand_chacha::ChaCha8Rng,
+    signal: f64,
+    m: f64,
+    s: f64,
+    s_fail: f64,
+    p: f64,
+    /// The critical load α*, once reached.
+    pub alpha_star: Option<f64>,
+}
+
+impl RemDraw {
+    /// Draw ξ¹'s norm from `rng` ([`OverlapLaw::new`]); weight threshold `w_c` (½: the theory's
+    /// criterion); `target_norm`: planted ρ. Domain: N ≥ 2, λ > 0, 0 < w_c < 1, ρ > 0.
+    pub fn new(
+        kind: EnsembleKind,
+        n: usize,
+        lambda: f64,
+        w_c: f64,
+        target_norm: Option<f64>,
+        mut rng: rand_chacha::ChaCha8Rng,
+    ) -> Self {
+        let law = OverlapLaw::new(kind, n, target_norm, &mut rng);
+        RemDraw {
             n,
             lambda,
             rng,
             // weight e^{λR}/(e^{λR} + e^{L}) > w_c  ⟺  L < λR − ln(w_c/(1 − w_c))
-            signal: lambda * r2 - (w_c / (1.0 - w_c)).ln(),
-            norm: r2.sqrt(),
-            scale,
-            chi2_rest: Gamma::new((nf - 1.0) / 2.0, 2.0).ok(),
+            signal: lambda * law.r2 - (w_c / (1.0 - w_c)).ln(),
+            law,
             m: f64::NEG_INFINITY,
             s: 0.0,
             s_fail: f64::INFINITY,
@@ -102,36 +163,7 @@ impl RemDraw {
         let nf = self.n as f64;
         while self.alpha_star.is_none() && self.p < cap {
             self.p += 1.0;
-            let u = match self.kind {
-                EnsembleKind::Gaussian => {
-                    let z: f64 = StandardNormal.sample(&mut self.rng);
-                    self.norm * z
-                }
-                EnsembleKind::Spherical => {
-                    // one coordinate of a uniform point on the sphere: c = g/√(g² + χ²_{N−1}),
-                    // the same law as 2·Beta((N−1)/2, (N−1)/2) − 1, ~4× cheaper to draw
-                    let g: f64 = StandardNormal.sample(&mut self.rng);
-                    let rest: f64 = self
-                        .chi2_rest
-                        .as_ref()
-                        .expect("N >= 2")
-                        .sample(&mut self.rng);
-                    self.scale * nf * g / (g * g + rest).sqrt()
-                }
-                EnsembleKind::Binary => {
-                    // Bin(N, ½) exactly, as the number of set bits among N fair random bits
-                    use rand::Rng;
-                    let (mut k, mut left) = (0u32, self.n);
-                    while left >= 64 {
-                        k += self.rng.next_u64().count_ones();
-                        left -= 64;
-                    }
-                    if left > 0 {
-                        k += (self.rng.next_u64() & ((1u64 << left) - 1)).count_ones();
-                    }
-                    self.scale * (nf - 2.0 * k as f64)
-                }
-            };
+            let u = self.law.draw(&mut self.rng);
             let l = self.lambda * u;
             if l > self.m {
                 self.s = self.s * (self.m - l).exp() + 1.0;

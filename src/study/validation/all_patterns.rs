@@ -110,6 +110,7 @@ impl AllPatternsCheck {
             row.err3 = Some(m.se);
         }
         row.count = norms.len();
+        row.stores = Some(stores);
         Ok(row)
     }
 
@@ -117,7 +118,12 @@ impl AllPatternsCheck {
     /// draws.
     pub(super) fn rem_fail(&self, cx: &JobCx, n: usize, alpha: f64) -> Result<PointRow> {
         let JobCx { v, pt, tick } = *cx;
-        let w = w_theta(v.threshold.0, self.ensemble.ensemble().rho1())?;
+        let w = w_theta(
+            v.threshold.0,
+            self.ensemble,
+            self.lambda.0,
+            self.ensemble.ensemble().rho1(),
+        )?;
         let p_max = (alpha * n as f64).exp().round();
         let draws = pt.rem_samples;
         let failed = (0..draws as u64)
@@ -155,7 +161,8 @@ impl AllPatternsCheck {
                         r.n,
                         r.alpha.unwrap_or(nan),
                         r.value2.unwrap_or(nan),
-                        r.err2.unwrap_or(nan),
+                        // P(all retrieved) is one Bernoulli trial per store
+                        r.stores.unwrap_or(0) as f64,
                     )
                 }),
         )

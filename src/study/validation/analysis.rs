@@ -9,9 +9,10 @@ use crate::dam::fss::{Extrapolation, FitReport, Series};
 ///
 /// | series | value, err | value2, err2 | value3, err3 | count |
 /// |---|---|---|---|---|
-/// | p_retrieved | p, error | design effect | | targets |
+/// | p_retrieved | p, error | design effect | | targets (stores: its stores) |
 /// | rem_w=W | finite-N REM α_{1/2} at weight W | | | draws |
-/// | fail_fraction | failure fraction (cluster-robust) | P(all retrieved) (Wilson) | mean ρ of failing patterns | failing patterns |
+/// | fail_fraction | failure fraction (cluster-robust) | P(all retrieved) (Wilson) | mean ρ of failing patterns | failing patterns (stores: its stores) |
+/// | map | α½(N) of the finite-N map | | | draws |
 /// | rem_fail_fraction | finite-N REM failure fraction (Wilson) | | | draws |
 /// | forward_s2 | s²_{1/2}(N) | | | draws |
 /// | backward_s2 | median s² of condensation | p_memorised | | trajectories |
@@ -45,6 +46,8 @@ pub struct PointRow {
     pub err3: Option<f64>,
     /// See the table above.
     pub count: usize,
+    /// Pattern stores behind the row (p_retrieved, fail_fraction; the clusters of its error).
+    pub stores: Option<usize>,
 }
 
 impl PointRow {
@@ -65,6 +68,7 @@ impl PointRow {
             value3: None,
             err3: None,
             count: 0,
+            stores: None,
         }
     }
 }
@@ -202,11 +206,11 @@ pub struct SummaryRow {
     pub theory: f64,
     /// Simulated (extrapolated) value.
     pub simulation: f64,
-    /// Its error.
+    /// Its error (same_n rows: the simulation's and the theory's errors in quadrature).
     pub error: f64,
-    /// (simulation − theory)/error.
+    /// (simulation − theory)/error, only for an extrapolation or a theory at the same N.
     pub z: Option<f64>,
-    /// Fit form, or none.
+    /// Fit form; same_n (a theory at the same N); none (no z).
     pub fit_form: String,
     /// χ² of the fit.
     pub chi2: Option<f64>,
@@ -236,7 +240,9 @@ pub struct SummaryKey<'a> {
     pub series: &'a str,
 }
 
-/// A summary row: `sim ± err` against `theory`, from fit `f` (or none) over `n_range`.
+/// A summary row: `sim ± err` against `theory`, from fit `f` (or none) over `n_range`. z is
+/// reported only for an extrapolation (a fit): a finite-N value against an N → ∞ theory has no
+/// z (use [`same_n_row`] for a theory at the same N).
 pub fn summary_row(
     k: &SummaryKey,
     theory: f64,
@@ -254,7 +260,7 @@ pub fn summary_row(
         theory,
         simulation: sim,
         error: err,
-        z: finite((sim - theory) / err),
+        z: f.and_then(|_| finite((sim - theory) / err)),
         fit_form: f.map_or("none".into(), |f| f.form.name().into()),
         chi2: f.map(|f| f.chi2),
         dof: f.map(|f| f.dof),
@@ -262,6 +268,24 @@ pub fn summary_row(
         n_min: n_range.0,
         n_max: n_range.1,
         note: note.into(),
+    }
+}
+
+/// A summary row at one N against a theory at the same N (`theory ± theory_err`): z from the
+/// two errors in quadrature; fit_form = same_n.
+pub fn same_n_row(
+    k: &SummaryKey,
+    n: usize,
+    (theory, theory_err): (f64, f64),
+    (sim, err): (f64, f64),
+    note: &str,
+) -> SummaryRow {
+    let e = err.hypot(theory_err);
+    SummaryRow {
+        z: finite((sim - theory) / e),
+        error: e,
+        fit_form: "same_n".into(),
+        ..summary_row(k, theory, (sim, err), None, (n, n), note)
     }
 }
 

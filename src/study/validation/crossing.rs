@@ -4,7 +4,9 @@
 use std::path::{Path, PathBuf};
 
 use crate::dam::batch::Batch;
-use crate::dam::fss::{crossings_per_n, rem_alpha_half, FitReport, FssForm, Series};
+use crate::dam::fss::{
+    crossings_per_n, effective_count, rem_alpha_half, FitReport, FssForm, Series,
+};
 use crate::dam::params::SimParams;
 use crate::dam::summary::simulate_batch;
 use crate::dam::DamTheory;
@@ -13,7 +15,12 @@ use crate::error::Result;
 use crate::plot::{Curve, Figure, Legend, Style};
 use crate::stats::fmt_num as fmt;
 
-use super::analysis::{fit_summary_rows, fss_rows, series_of, PointRow, SummaryKey, Tables};
+use super::analysis::{
+    fit_summary_rows, fss_rows, same_n_row, series_of, PointRow, SummaryKey, Tables,
+};
+
+/// Fewest patterns at a simulated crossing for its N to enter the finite-size analysis.
+pub const MIN_PATTERNS: f64 = 20.0;
 use super::{
     in_check, linspace, thin, w_theta, CrossingCheck, Job, JobCx, ValidationPoint,
     ValidationSection,
@@ -79,8 +86,14 @@ impl CrossingCheck {
         })
     }
 
+    /// The batch: independent streams per load (neighbouring loads of a crossing must not
+    /// share their random numbers, or the crossing's error would treat correlated points as
+    /// independent).
     fn batch(&self) -> Batch {
-        Batch::shared(self.targets.0, self.target_norm.map(|r| r.0), self.store.0)
+        Batch {
+            streams: crate::dam::params::Streams::Independent,
+            ..Batch::shared(self.targets.0, self.target_norm.map(|r| r.0), self.store.0)
+        }
     }
 
     /// The check's points: per N the simulated loads, then the finite-N REM at w = ½ and w_θ.
@@ -91,8 +104,9 @@ impl CrossingCheck {
         quick: bool,
         samples: usize,
         rem: usize,
+        map: usize,
     ) -> Result<Vec<ValidationPoint>> {
-        let theta = w_theta(v.threshold.0, self.rho())?;
+        let theta = w_theta(v.threshold.0, self.ensemble, self.lambda.0, self.rho())?;
         let threads = rayon::current_num_threads();
         let batch = self.batch();
         let mut pts = Vec::new();
@@ -104,12 +118,16 @@ impl CrossingCheck {
                     .and_then(|_| batch.check(&p, samples, v.memory(), threads))
                     .map_err(|e| in_check(&format!("crossing[{c}]"), n, alpha, e))?;
                 let job = Job::Retrieval { check: c, n, alpha };
-                pts.push(v.point(job, self.label(), Some(batch), samples, rem));
+                // the resolved layout (auto → at-most:K) is part of the resume key
+                let b = batch.resolve(samples);
+                pts.push(v.point(job, self.label(), Some(b), samples, rem));
             }
             for w in [0.5, theta] {
                 let job = Job::Rem { check: c, n, w };
                 pts.push(v.point(job, self.label(), Some(batch), samples, rem));
             }
+            let job = Job::Map { check: c, n };
+            pts.push(v.point(job, self.label(), Some(batch), samples, map));
         }
         Ok(pts)
     }
@@ -144,6 +162,7 @@ impl CrossingCheck {
         )?;
         Ok(PointRow {
             value2: Some(s.design_effect),
+            stores: Some(s.stores),
             ..self.row(
                 "p_retrieved",
                 n,
@@ -181,16 +200,57 @@ impl CrossingCheck {
         Ok(self.row(&series, n, None, (m, err), pt.rem_samples))
     }
 
+    /// α½(N) of the finite-N map with the simulator's dynamics: value, err; count = draws;
+    /// value2 = the fold expansion at the median target norm (uncondensed phase only).
+    pub(super) fn map(&self, cx: &JobCx, n: usize) -> Result<PointRow> {
+        let JobCx { v, pt, tick } = *cx;
+        let p = v.sim_params(n, 0.1, self.lambda.0);
+        let d = crate::dam::fss::MapDynamics::of(&p);
+        let row = crate::dam::fss::finite_size_row(
+            self.ensemble,
+            n,
+            self.lambda.0,
+            self.target_norm.map(|r| r.0),
+            pt.rem_samples,
+            v.seed,
+            &d,
+            1 << 34,
+            tick,
+        )?;
+        Ok(PointRow {
+            value2: row.alpha_half_asymptotic,
+            ..self.row(
+                "map",
+                n,
+                None,
+                (row.alpha_half, row.alpha_half_err),
+                pt.rem_samples,
+            )
+        })
+    }
+
     /// The check's crossing series: the simulated crossings per N, then every finite-N REM
-    /// series (sorted by name).
-    fn series(&self, pts: &[PointRow]) -> Vec<(String, Series)> {
+    /// series (sorted by name), then the finite-N map; and the N left out of every series
+    /// because the simulated crossing holds fewer than [`MIN_PATTERNS`] patterns (a step
+    /// artefact of P = round(e^{αN}), outside any asymptotic regime).
+    fn series(&self, pts: &[PointRow]) -> (Vec<(String, Series)>, Vec<usize>) {
         let label = self.label();
         let sim = crossings_per_n(
             pts.iter()
                 .filter(|r| r.check == label && r.series == "p_retrieved")
-                .map(|r| (r.n, r.alpha.unwrap_or(f64::NAN), r.value, r.err)),
+                .map(|r| {
+                    let n_eff = effective_count(r.count as f64, r.value2.unwrap_or(1.0));
+                    (r.n, r.alpha.unwrap_or(f64::NAN), r.value, n_eff)
+                }),
         );
-        let mut out = vec![("simulation".to_string(), sim)];
+        let small: Vec<usize> = sim
+            .iter()
+            .filter(|&&(n, a, _)| (a * n as f64).exp() < MIN_PATTERNS)
+            .map(|p| p.0)
+            .collect();
+        let keep =
+            |s: Series| -> Series { s.into_iter().filter(|p| !small.contains(&p.0)).collect() };
+        let mut out = vec![("simulation".to_string(), keep(sim))];
         let mut names: Vec<String> = pts
             .iter()
             .filter(|r| r.check == label && r.series.starts_with("rem_w="))
@@ -198,11 +258,12 @@ impl CrossingCheck {
             .collect();
         names.sort();
         names.dedup();
+        names.push("map".into());
         for name in names {
             let s = series_of(pts, &label, &name);
-            out.push((name, s));
+            out.push((name, keep(s)));
         }
-        out
+        (out, small)
     }
 
     pub(super) fn analyse(&self, pts: &[PointRow], out: &mut Tables) -> Result<()> {
@@ -214,17 +275,43 @@ impl CrossingCheck {
         } else {
             "alpha_1"
         };
-        for (name, s) in self.series(pts) {
-            let report = FitReport::new(&name, s, theory);
+        let (series, small) = self.series(pts);
+        let note = if small.is_empty() {
+            String::new()
+        } else {
+            format!("N = {small:?} left out: fewer than {MIN_PATTERNS} patterns at the crossing")
+        };
+        for (name, s) in &series {
+            let report = FitReport::new(name, s.clone(), theory);
             fss.extend(fss_rows(&label, &report));
             let key = SummaryKey {
                 quantity,
                 ensemble: self.ensemble.name(),
                 lambda: Some(self.lambda.0),
                 rho: Some(self.rho()),
-                series: &name,
+                series: name,
             };
-            summary.extend(fit_summary_rows(&key, &report, ""));
+            summary.extend(fit_summary_rows(&key, &report, &note));
+        }
+        // per N: the simulated crossing against the finite-N map at the same N
+        let map = &series.iter().find(|s| s.0 == "map").expect("map series").1;
+        let key = SummaryKey {
+            quantity,
+            ensemble: self.ensemble.name(),
+            lambda: Some(self.lambda.0),
+            rho: Some(self.rho()),
+            series: "simulation_vs_map",
+        };
+        for &(n, a, e) in &series[0].1 {
+            if let Some(&(_, m, me)) = map.iter().find(|p| p.0 == n) {
+                summary.push(same_n_row(
+                    &key,
+                    n,
+                    (m, me),
+                    (a, e),
+                    "finite-N map at the same N",
+                ));
+            }
         }
         Ok(())
     }
@@ -237,20 +324,27 @@ impl CrossingCheck {
     ) -> Result<(Vec<PathBuf>, Extrapolated<'_>)> {
         let label = self.label();
         let theory = self.theory()?;
-        let series = self.series(pts);
+        let (series, _) = self.series(pts);
         let report = FitReport::new("simulation", series[0].1.clone(), theory);
         let ex = Extrapolated {
             check: self,
             last: series[0].1.last().copied(),
             report,
         };
+        // simulation, the static finite-N REM at w = ½, the finite-N map
         let labelled: Vec<crate::study::fss_figure::CrossingSeries> = series
             .iter()
-            .filter(|s| !s.1.is_empty())
+            .filter(|s| {
+                !s.1.is_empty() && (s.0 == "simulation" || s.0 == "rem_w=0.5" || s.0 == "map")
+            })
             .map(|(name, s)| {
                 let l = match name.as_str() {
                     "simulation" => "simulated".to_string(),
-                    n => format!("finite-N REM, w = {}", n.trim_start_matches("rem_w=")),
+                    "map" => "finite-N map (theory)".to_string(),
+                    n => format!(
+                        "static finite-N REM, w = {}",
+                        n.trim_start_matches("rem_w=")
+                    ),
                 };
                 (l, s.clone())
             })
@@ -259,8 +353,36 @@ impl CrossingCheck {
             return Ok((vec![], ex));
         }
         let stem = label.replace(':', "_");
-        let mut fig =
-            crate::study::fss_figure::fss_figure(&labelled, &ex.report.extrapolations(), theory);
+        let fold: Vec<_> = ex
+            .report
+            .extrapolations()
+            .into_iter()
+            .filter(|f| f.form == FssForm::Fold)
+            .collect();
+        let mut fig = crate::study::fss_figure::fss_figure(&labelled, &fold, theory);
+        // the fold expansion α_f(ρ_med(N)) − [1 + ln(N c)]/N, uncondensed phase only
+        let n_min = series[0].1.iter().map(|p| p.0).min().unwrap_or(20).max(2);
+        let asym: Vec<(f64, f64, f64)> = (0..=60)
+            .filter_map(|i| {
+                let n = n_min as f64 * (1e6f64 / n_min as f64).powf(i as f64 / 60.0);
+                let rho = crate::dam::fss::median_target_norm(
+                    self.ensemble,
+                    n as usize,
+                    self.target_norm.map(|r| r.0),
+                );
+                crate::dam::fss::fold_expansion(self.ensemble.ensemble(), self.lambda.0, rho)
+                    .ok()
+                    .map(|f| (1.0 / n.sqrt(), f.alpha_half(n), 0.0))
+            })
+            .collect();
+        if !asym.is_empty() {
+            fig.curves.push(Curve::new(
+                "fold expansion α_{f} − [1 + ln(Nc)]/N (theory)",
+                Style::Line,
+                3,
+                asym,
+            ));
+        }
         if self.target_norm.is_some() {
             if let Some(first) = fig.curves.first_mut() {
                 first.label = format!("α_{{f}}(λ; ρ) = {theory:.4}");

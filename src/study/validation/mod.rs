@@ -49,6 +49,9 @@ pub struct ValidationSection {
     /// Draws of the finite-N REM per point (default 2000).
     #[serde(default = "Count::two_thousand")]
     pub rem_samples: Count,
+    /// Draws of the finite-N map per (check, N) (default 2000; docs/theory.md#fold).
+    #[serde(default = "Count::two_thousand")]
+    pub map_samples: Count,
     /// Retrieval threshold on Δ₀ (default 0.05).
     #[serde(default = "PositiveNumber::threshold")]
     pub threshold: PositiveNumber,
@@ -82,7 +85,8 @@ pub struct CrossingCheck {
     pub alpha_points: Count,
     /// Retrieval targets per point.
     pub samples: Count,
-    /// Targets per store: K, "all" or "at-most:K" (default 1).
+    /// Targets per store: "auto" (default: ≥ 30 stores, ≤ 64 targets per store), K, "all" or
+    /// "at-most:K".
     #[serde(default)]
     pub targets: TargetsValue,
     /// Planted squared norm per component ρ (channel (a)); absent: as drawn (α₁).
@@ -157,6 +161,8 @@ pub enum Job {
     Retrieval { check: usize, n: usize, alpha: f64 },
     /// Finite-N REM α_{1/2} at weight threshold w.
     Rem { check: usize, n: usize, w: f64 },
+    /// α½(N) of the finite-N map (docs/theory.md#fold).
+    Map { check: usize, n: usize },
     /// All patterns at (N, α).
     All { check: usize, n: usize, alpha: f64 },
     /// Finite-N REM failure fraction at (N, α) and weight w_θ.
@@ -203,9 +209,11 @@ fn in_check(check: &str, n: usize, alpha: f64, e: EngramError) -> EngramError {
     ))
 }
 
-/// The matched weight threshold w_θ (docs/theory.md#fss), as a config error.
-fn w_theta(threshold: f64, rho: f64) -> Result<f64> {
-    crate::dam::fss::w_theta(threshold, rho)
+/// The matched weight threshold w_θ (docs/theory.md#fss) of an ensemble at λ and target norm ρ,
+/// as a config error.
+fn w_theta(threshold: f64, kind: EnsembleKind, lambda: f64, rho: f64) -> Result<f64> {
+    let b1 = crate::dam::fss::tilted_mean_at_target(kind.ensemble(), lambda, rho);
+    crate::dam::fss::w_theta(threshold, rho, b1)
         .map_err(|e| EngramError::Config(format!("key 'validation.threshold': {e}")))
 }
 
@@ -260,9 +268,10 @@ impl ValidationSection {
     fn plan(&self, quick: bool) -> Result<Vec<ValidationPoint>> {
         let q = |full: usize, small: usize| if quick { full.min(small) } else { full };
         let rem = q(self.rem_samples.0, 64);
+        let map = q(self.map_samples.0, 32);
         let mut pts = Vec::new();
         for (c, ch) in self.crossing.iter().enumerate() {
-            pts.extend(ch.points(self, c, quick, q(ch.samples.0, 16), rem)?);
+            pts.extend(ch.points(self, c, quick, q(ch.samples.0, 16), rem, map)?);
         }
         for (c, ch) in self.all_patterns.iter().enumerate() {
             pts.extend(ch.points(self, c, quick, q(ch.stores.0, 4), rem)?);
@@ -351,7 +360,7 @@ impl super::Study for ValidationSection {
                     "{key}.alpha_points': expected at least 2 loads per window"
                 )));
             }
-            w_theta(self.threshold.0, c.rho())
+            w_theta(self.threshold.0, c.ensemble, c.lambda.0, c.rho())
                 .map_err(|e| EngramError::Config(format!("{origin}: {e}")))?;
         }
         // every point's domain, store size and run time, before anything runs
@@ -368,6 +377,7 @@ impl super::Study for ValidationSection {
         match p.job {
             Job::Retrieval { .. } => p.count as u64,
             Job::Rem { .. } | Job::RemFail { .. } => p.rem_samples as u64,
+            Job::Map { .. } => p.rem_samples as u64,
             Job::All { n, alpha, .. } => (p.count as f64 * (alpha * n as f64).exp().round()) as u64,
             Job::Forward { .. } | Job::Backward { .. } => p.count as u64,
         }
@@ -382,6 +392,7 @@ impl super::Study for ValidationSection {
         Ok(vec![match p.job {
             Job::Retrieval { check, n, alpha } => self.crossing[check].retrieval(&cx, n, alpha)?,
             Job::Rem { check, n, w } => self.crossing[check].rem(&cx, n, w)?,
+            Job::Map { check, n } => self.crossing[check].map(&cx, n)?,
             Job::All { check, n, alpha } => self.all_patterns[check].all(&cx, n, alpha)?,
             Job::RemFail { check, n, alpha } => self.all_patterns[check].rem_fail(&cx, n, alpha)?,
             Job::Forward { check, n } => self.collapse[check].forward(&cx, n)?,
