@@ -21,8 +21,7 @@ fn bench(c: &mut Criterion) {
     let kind = EnsembleKind::Gaussian;
     let mut g = c.benchmark_group("finite_n_map");
     g.sample_size(10);
-    {
-        let n = 100usize;
+    for n in [100usize, 175] {
         // overlaps one streamed draw generates: its window's upper end, e^{(g + 1/N)N}
         let guess = engram::dam::fss::ReducedMap::new(kind.ensemble(), n, 0.1, 1.0)
             .unwrap()
@@ -34,7 +33,9 @@ fn bench(c: &mut Criterion) {
             let mut s = 0;
             b.iter(|| {
                 s += 1;
-                draw(n, s).critical_load(kind, &d, 1 << 34).unwrap()
+                draw(n, s)
+                    .critical_load_streamed(kind, &d, 1 << 34)
+                    .unwrap()
             })
         });
         g.bench_function(format!("direct_n{n}"), |b| {
