@@ -247,11 +247,21 @@ fn simulated_crossing(
 /// component that the reduction drops (docs/theory.md#fold) is then no longer negligible.
 #[test]
 fn finite_n_map_predicts_the_simulated_crossing() {
-    use engram::dam::fss::{map_curve, MapDynamics};
+    use engram::dam::fss::{map_curve, MapDynamics, MapPoint};
     use engram::ensembles::EnsembleKind as E;
     let d = MapDynamics::protocol();
     for &(kind, n) in &[(E::Gaussian, 50), (E::Spherical, 50), (E::Binary, 50)] {
-        let map = map_curve(kind, n, 0.3, None, 2000, 11, &d, 1 << 30, &|| {}).unwrap();
+        let pt = MapPoint {
+            kind,
+            n,
+            lambda: 0.3,
+            target_norm: None,
+            samples: 2000,
+            seed: 11,
+            dynamics: d,
+            max_patterns: 1 << 30,
+        };
+        let map = map_curve(&pt, &|| {}).unwrap();
         let (m, me) = map.alpha_half().unwrap();
         // drawn gaussian norms spread the curve over ~0.03 in α; fixed norms make it nearly
         // a step, resolved by a finer grid

@@ -3,7 +3,7 @@
 
 use clap::Args;
 
-use engram::dam::fss::{finite_size_row, MapDynamics, MapSample};
+use engram::dam::fss::{finite_size_row, MapDynamics, MapPoint, MapSample};
 use engram::dam::params::SimParams;
 use engram::ensembles::sample_rng;
 use engram::sweep::ParamList;
@@ -110,17 +110,17 @@ pub fn run(a: FiniteSizeArgs, out: &mut dyn std::io::Write) -> anyhow::Result<()
             );
         }
         let pb = progress_bar(a.samples as u64);
-        let row = finite_size_row(
+        let pt = MapPoint {
             kind,
             n,
-            a.lambda,
-            a.target_norm,
-            a.samples,
-            a.seed,
-            &d,
+            lambda: a.lambda,
+            target_norm: a.target_norm,
+            samples: a.samples,
+            seed: a.seed,
+            dynamics: d,
             max_patterns,
-            &|| pb.inc(1),
-        )?;
+        };
+        let row = finite_size_row(&pt, &|| pb.inc(1))?;
         pb.finish_and_clear();
         rows.push(row);
     }

@@ -107,6 +107,17 @@ pub struct MapOutcome {
     pub retrieved: bool,
 }
 
+/// The others' total softmax weight 1 − p₁ = 1/(1 + e^{−lo}) from their log-odds `lo` against
+/// the target, without overflow.
+fn logistic(lo: f64) -> f64 {
+    if lo > 0.0 {
+        1.0 / (1.0 + (-lo).exp())
+    } else {
+        let e = lo.exp();
+        e / (1.0 + e)
+    }
+}
+
 /// Iterate m ← (1 − η)m + ηF(m) from m = 1 with the simulator's stopping rule; stop early once
 /// Δ₀ ≥ θ on the way down (the trajectory is monotone, it cannot come back).
 fn descend(rho: f64, d: &MapDynamics, mut f: impl FnMut(f64) -> f64) -> MapOutcome {
@@ -175,12 +186,7 @@ impl<'a> ReducedMap<'a> {
         let t = self.lambda * m;
         // log-odds of the others against the target
         let lo = ln_others + nf * (self.ens.log_mgf(t, self.rho) - t * self.rho);
-        let w = if lo > 0.0 {
-            1.0 / (1.0 + (-lo).exp())
-        } else {
-            let e = lo.exp();
-            e / (1.0 + e)
-        };
+        let w = logistic(lo);
         (1.0 - w) + w * self.tilted_mean(m)
     }
 
@@ -475,10 +481,13 @@ impl MapSample {
         d: &MapDynamics,
         max_patterns: usize,
     ) -> Result<f64> {
+        let guess = self.annealed_guess(kind, d)?;
+        self.direct_from(guess, d, max_patterns)
+    }
+
+    /// [`MapSample::critical_load_direct`] around the annealed critical load `guess`.
+    fn direct_from(&mut self, guess: f64, d: &MapDynamics, max_patterns: usize) -> Result<f64> {
         let nf = self.n as f64;
-        let guess = ReducedMap::new(kind.ensemble(), self.n, self.lambda, self.rho)?
-            .critical_load(d)
-            .unwrap_or(0.0);
         let p_of = |a: f64| ((a * nf).exp().round() as usize).max(1);
         let (mut lo, mut hi) = (p_of(guess - 0.5 / nf), p_of(guess + 0.5 / nf).max(2));
         // lo retrieved, hi not
@@ -573,6 +582,26 @@ struct PrefixFit {
 }
 
 impl MapSample {
+    /// The annealed map's critical load for this draw's ρ (0 where it has none): the centre of
+    /// the search window.
+    fn annealed_guess(&self, kind: EnsembleKind, d: &MapDynamics) -> Result<f64> {
+        Ok(
+            ReducedMap::new(kind.ensemble(), self.n, self.lambda, self.rho)?
+                .critical_load(d)
+                .unwrap_or(0.0),
+        )
+    }
+
+    /// Chebyshev interval in a = Nλm for m ∈ [1 − √(θ/ρ), m_hi] (the m a trajectory visits).
+    fn cheb(&self, m_hi: f64, d: &MapDynamics) -> Cheb {
+        let nl = self.n as f64 * self.lambda;
+        let m_lo = (1.0 - (d.threshold / self.rho).sqrt()).max(0.0);
+        Cheb {
+            mid: 0.5 * nl * (m_lo + m_hi),
+            half: (0.5 * nl * (m_hi - m_lo)).max(1e-12),
+        }
+    }
+
     /// Stream the draws once (regenerated from the draw's stream, never stored) and return, per
     /// checkpoint (a number of others, increasing), ln Z and ū at the Chebyshev nodes in
     /// a = Nλm of `cheb`; also the largest overlap drawn. 16 f32 lanes of e^{a(u − max)} per node,
@@ -628,12 +657,7 @@ impl MapSample {
 
     /// The trajectory from m = 1 with P patterns, by one streaming pass to P.
     fn descend_fit_at(&self, patterns: usize, m_hi: f64, d: &MapDynamics) -> MapOutcome {
-        let nf = self.n as f64;
-        let m_lo = (1.0 - (d.threshold / self.rho).sqrt()).max(0.0);
-        let cheb = Cheb {
-            mid: 0.5 * nf * self.lambda * (m_lo + m_hi),
-            half: (0.5 * nf * self.lambda * (m_hi - m_lo)).max(1e-12),
-        };
+        let cheb = self.cheb(m_hi, d);
         let others = patterns - 1;
         let (fits, _) = self.stream_nodes(cheb, &[others]);
         self.descend_fit(cheb, &fits[0], others, d)
@@ -654,13 +678,7 @@ impl MapSample {
                 return 1.0;
             }
             let a = nf * self.lambda * m;
-            let lo = cheb.eval(&fit.lnz, a) - a * rho;
-            let w = if lo > 0.0 {
-                1.0 / (1.0 + (-lo).exp())
-            } else {
-                let e = lo.exp();
-                e / (1.0 + e)
-            };
+            let w = logistic(cheb.eval(&fit.lnz, a) - a * rho);
             (1.0 - w) + w * cheb.eval(&fit.ubar, a) / rho
         })
     }
@@ -676,13 +694,11 @@ impl MapSample {
         max_patterns: usize,
     ) -> Result<f64> {
         let nf = self.n as f64;
-        let guess = ReducedMap::new(kind.ensemble(), self.n, self.lambda, self.rho)?
-            .critical_load(d)
-            .unwrap_or(0.0);
+        let guess = self.annealed_guess(kind, d)?;
         if ((guess + 1.0 / nf) * nf).exp() <= DIRECT_BELOW as f64 {
-            self.critical_load_direct(kind, d, max_patterns)
+            self.direct_from(guess, d, max_patterns)
         } else {
-            self.critical_load_streamed(kind, d, max_patterns)
+            self.streamed_from(guess, d, max_patterns)
         }
     }
 
@@ -702,12 +718,14 @@ impl MapSample {
         d: &MapDynamics,
         max_patterns: usize,
     ) -> Result<f64> {
+        let guess = self.annealed_guess(kind, d)?;
+        self.streamed_from(guess, d, max_patterns)
+    }
+
+    /// [`MapSample::critical_load_streamed`] around the annealed critical load `guess`.
+    fn streamed_from(&mut self, guess: f64, d: &MapDynamics, max_patterns: usize) -> Result<f64> {
         let nf = self.n as f64;
-        let guess = ReducedMap::new(kind.ensemble(), self.n, self.lambda, self.rho)?
-            .critical_load(d)
-            .unwrap_or(0.0);
         let p_of = |a: f64| ((a * nf).exp().round()).max(1.0);
-        let m_lo = (1.0 - (d.threshold / self.rho).sqrt()).max(0.0);
         let mut m_hi = 1.0;
         let mut w = 1.0 / nf;
         for _ in 0..12 {
@@ -744,10 +762,7 @@ impl MapSample {
                 v.dedup();
                 v
             };
-            let cheb = Cheb {
-                mid: 0.5 * nf * self.lambda * (m_lo + m_hi),
-                half: (0.5 * nf * self.lambda * (m_hi - m_lo)).max(1e-12),
-            };
+            let cheb = self.cheb(m_hi, d);
             let others: Vec<usize> = cps.iter().map(|&p| p - 1).collect();
             let (fits, top) = self.stream_nodes(cheb, &others);
             if top as f64 / self.rho > m_hi {
@@ -823,22 +838,44 @@ impl MapCurve {
     }
 }
 
+/// One evaluation of the finite-N map: ensemble, N, λ, planted norm (None: drawn), draws, seed,
+/// the simulator's dynamics, and the most patterns a draw may stream (beyond: censored).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct MapPoint {
+    /// Ensemble (its exact overlap law).
+    pub kind: EnsembleKind,
+    /// N ≥ 2.
+    pub n: usize,
+    /// λ > 0.
+    pub lambda: f64,
+    /// Planted ρ of ξ¹ (None: drawn).
+    pub target_norm: Option<f64>,
+    /// Draws (≥ 4).
+    pub samples: usize,
+    /// Seed: draw s uses the stream (seed, s).
+    pub seed: u64,
+    /// The simulator's η, max_steps, xtol, θ.
+    pub dynamics: MapDynamics,
+    /// Most patterns a draw streams.
+    pub max_patterns: usize,
+}
+
 /// The finite-N map over `samples` draws (stream (seed, s) of draw s; `target_norm`: planted ρ),
-/// with the simulator's dynamics `d`; `tick` after each draw. Draws run in parallel on the
+/// with the simulator's dynamics; `tick` after each draw. Draws run in parallel on the
 /// current rayon pool; the result does not depend on the thread count. Domain: N ≥ 2, λ > 0,
 /// samples ≥ 4; a draw streams at most `max_patterns` overlaps (beyond: censored).
-#[allow(clippy::too_many_arguments)]
-pub fn map_curve(
-    kind: EnsembleKind,
-    n: usize,
-    lambda: f64,
-    target_norm: Option<f64>,
-    samples: usize,
-    seed: u64,
-    d: &MapDynamics,
-    max_patterns: usize,
-    tick: &(dyn Fn() + Sync),
-) -> Result<MapCurve> {
+pub fn map_curve(pt: &MapPoint, tick: &(dyn Fn() + Sync)) -> Result<MapCurve> {
+    let MapPoint {
+        kind,
+        n,
+        lambda,
+        target_norm,
+        samples,
+        seed,
+        ref dynamics,
+        max_patterns,
+    } = *pt;
+    let d = dynamics;
     positive("lambda", lambda)?;
     d.validate()?;
     if let Some(rho) = target_norm {
@@ -910,29 +947,18 @@ pub struct FiniteSizeRow {
 /// The finite-size theory at one N: the finite-N map's α½ over `samples` draws, the annealed
 /// map and the expansion at the median norm, and the N → ∞ limit; `max_patterns` bounds a
 /// draw's overlaps, `tick` follows the draws.
-#[allow(clippy::too_many_arguments)]
-pub fn finite_size_row(
-    kind: EnsembleKind,
-    n: usize,
-    lambda: f64,
-    target_norm: Option<f64>,
-    samples: usize,
-    seed: u64,
-    d: &MapDynamics,
-    max_patterns: usize,
-    tick: &(dyn Fn() + Sync),
-) -> Result<FiniteSizeRow> {
-    let curve = map_curve(
+pub fn finite_size_row(pt: &MapPoint, tick: &(dyn Fn() + Sync)) -> Result<FiniteSizeRow> {
+    let curve = map_curve(pt, tick)?;
+    let MapPoint {
         kind,
         n,
         lambda,
         target_norm,
         samples,
         seed,
-        d,
-        max_patterns,
-        tick,
-    )?;
+        ..
+    } = *pt;
+    let d = &pt.dynamics;
     let (alpha_half, alpha_half_err) = curve.alpha_half()?;
     let rho = median_target_norm(kind, n, target_norm);
     let ens = kind.ensemble();
@@ -977,6 +1003,22 @@ mod tests {
         }
         assert!(worst < 3e-7, "{worst}");
         assert_eq!(exp_f32::<false>(0.0), 1.0);
+    }
+
+    /// The median target norm: the χ²_N median over N against Wilson–Hilferty's
+    /// (1 − 2/(9N))³ (error O(N⁻²)), planted ρ as given, fixed norms 1.
+    #[test]
+    fn median_target_norm_against_wilson_hilferty() {
+        for n in [20usize, 50, 200, 1000] {
+            let m = median_target_norm(EnsembleKind::Gaussian, n, None);
+            let wh = (1.0 - 2.0 / (9.0 * n as f64)).powi(3);
+            assert!((m - wh).abs() < 0.5 / (n * n) as f64, "N={n}: {m} vs {wh}");
+        }
+        assert_eq!(
+            median_target_norm(EnsembleKind::Gaussian, 50, Some(0.7)),
+            0.7
+        );
+        assert_eq!(median_target_norm(EnsembleKind::Spherical, 50, None), 1.0);
     }
 
     /// The limit of the expansion is α_f(λ; ρ) of the closed-form theory (ρα₁ for gaussian;

@@ -18,7 +18,7 @@ pub mod rem;
 pub use fit::{extrapolate, leave_one_out, Extrapolation, FssForm};
 pub use map::{
     finite_size_row, fold_expansion, map_curve, median_target_norm, FiniteSizeRow, FoldExpansion,
-    MapCurve, MapDynamics, MapSample, ReducedMap,
+    MapCurve, MapDynamics, MapPoint, MapSample, ReducedMap,
 };
 pub use rem::{rem_alpha_half, rem_critical_load, OverlapLaw, RemDraw};
 

@@ -206,17 +206,17 @@ impl CrossingCheck {
         let JobCx { v, pt, tick } = *cx;
         let p = v.sim_params(n, 0.1, self.lambda.0);
         let d = crate::dam::fss::MapDynamics::of(&p);
-        let row = crate::dam::fss::finite_size_row(
-            self.ensemble,
+        let mp = crate::dam::fss::MapPoint {
+            kind: self.ensemble,
             n,
-            self.lambda.0,
-            self.target_norm.map(|r| r.0),
-            pt.rem_samples,
-            v.seed,
-            &d,
-            1 << 34,
-            tick,
-        )?;
+            lambda: self.lambda.0,
+            target_norm: self.target_norm.map(|r| r.0),
+            samples: pt.rem_samples,
+            seed: v.seed,
+            dynamics: d,
+            max_patterns: 1 << 34,
+        };
+        let row = crate::dam::fss::finite_size_row(&mp, tick)?;
         Ok(PointRow {
             value2: row.alpha_half_asymptotic,
             ..self.row(
