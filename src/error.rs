@@ -38,6 +38,10 @@ pub enum EngramError {
     /// An I/O failure while writing results.
     #[error("{0}")]
     Io(String),
+    /// A run that would destroy or exceed something it was not asked to; the message names the
+    /// flag that allows it.
+    #[error("{0}")]
+    Refused(String),
     /// A buffer could not be allocated.
     #[error("cannot allocate {what}: {bytes:.0} bytes ({:.2} GiB)", bytes / 1024f64.powi(3))]
     OutOfMemory {

@@ -253,12 +253,100 @@ fn resume_reuses_finished_points() {
         "finished point not reused"
     );
     assert_eq!(resumed.replace("gaussian-marked", "gaussian"), fresh);
-    // without --resume every point is recomputed
-    run_quick("basins", &out, &[]);
+    // without --resume the finished study is refused, untouched; --force recomputes it
+    let cfg = config("basins");
+    let (code, _, err) = engram(&["run", &cfg, "--quick", "--out", out.to_str().unwrap()]);
+    assert_ne!(code, 0);
+    assert!(
+        err.contains("--resume") && err.contains("--force") && err.contains("--out"),
+        "{err}"
+    );
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    assert_eq!(std::fs::read_dir(&points).unwrap().count(), 8);
+    assert!(std::fs::read_to_string(dir.join("simulation.csv"))
+        .unwrap()
+        .contains("gaussian-marked"));
+    run_quick("basins", &out, &["--force"]);
     assert_eq!(
         std::fs::read_to_string(dir.join("simulation.csv")).unwrap(),
         fresh
     );
+}
+
+/// A damaged point file is reported with its file and line, and recomputed under --resume.
+#[test]
+fn damaged_point_file_is_reported_and_recomputed() {
+    let out = tmpdir("damaged");
+    let dir = run_quick("two_group", &out, &[]);
+    let fresh = std::fs::read_to_string(dir.join("simulation.csv")).unwrap();
+    let point = point_files(&dir)[0].clone();
+    let text = std::fs::read_to_string(&point).unwrap();
+    let (key, row) = text.split_once('\n').unwrap();
+    std::fs::write(&point, format!("{key}\n{}", &row[..row.len() / 2])).unwrap();
+    let cfg = config("two_group");
+    let (code, _, err) = engram(&[
+        "run",
+        &cfg,
+        "--quick",
+        "--resume",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let name = point.file_name().unwrap().to_string_lossy().into_owned();
+    assert!(
+        err.contains("warning: damaged point file")
+            && err.contains(&name)
+            && err.contains("line 2"),
+        "{err}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.join("simulation.csv")).unwrap(),
+        fresh
+    );
+}
+
+/// A --quick run never overwrites the results of a full run in the same directory, even with
+/// --resume (it would replace their CSV and figures), and goes to results/quick by default.
+#[test]
+fn quick_never_replaces_a_full_run() {
+    let out = tmpdir("quick-full");
+    let cfg = config("two_group");
+    let (code, _, err) = engram(&["run", &cfg, "--out", out.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    let dir = out.join("two_group");
+    let full = std::fs::read(dir.join("simulation.csv")).unwrap();
+    for extra in [&[][..], &["--resume"][..]] {
+        let mut args = vec![
+            "run",
+            cfg.as_str(),
+            "--quick",
+            "--out",
+            out.to_str().unwrap(),
+        ];
+        args.extend_from_slice(extra);
+        let (code, _, err) = engram(&args);
+        assert_ne!(code, 0, "{extra:?}");
+        assert!(err.contains("a full run") && err.contains("--out"), "{err}");
+        assert_eq!(std::fs::read(dir.join("simulation.csv")).unwrap(), full);
+        assert!(dir.join("manifest.json").exists());
+    }
+    let o = Command::new(env!("CARGO_BIN_EXE_engram"))
+        .args(["run", &cfg, "--quick"])
+        .current_dir(&out)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(out.join("results/quick/two_group/simulation.csv").exists());
+}
+
+fn point_files(dir: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir.join(".points"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    files
 }
 
 /// Resume keys are versioned serialised structs: a point file of the old key format (a Debug
@@ -269,7 +357,7 @@ fn resume_refuses_old_point_files() {
     let out = tmpdir("resume-old");
     let dir = run_quick("two_group", &out, &[]);
     let fresh = std::fs::read_to_string(dir.join("simulation.csv")).unwrap();
-    let point = dir.join(".points").join("000000.csv");
+    let point = point_files(&dir)[0].clone();
     let text = std::fs::read_to_string(&point).unwrap();
     let (key, row) = text.split_once('\n').unwrap();
     assert!(key.starts_with("engram-point/2 two_group {"), "{key}");
@@ -285,8 +373,16 @@ fn resume_refuses_old_point_files() {
         std::fs::read_to_string(dir.join("simulation.csv")).unwrap(),
         fresh
     );
-    // the old format: refused
-    std::fs::write(&point, format!("B {{ beta: 4.0 }}|tau_h=0.01|nf=32\n{row}")).unwrap();
+    // the old format (a store of index-named files): refused
+    for f in point_files(&dir) {
+        std::fs::remove_file(f).unwrap();
+    }
+    let legacy = dir.join(".points").join("000000.csv");
+    std::fs::write(
+        &legacy,
+        format!("B {{ beta: 4.0 }}|tau_h=0.01|nf=32\n{row}"),
+    )
+    .unwrap();
     let cfg = config("two_group");
     let (code, _, err) = engram(&[
         "run",

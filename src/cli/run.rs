@@ -8,17 +8,22 @@ use indicatif::ProgressBar;
 
 use engram::study::{Progress, RunOptions};
 
-/// `engram run CONFIG.toml [--out DIR] [--resume] [--shard i/n] [--quick]`.
+/// `engram run CONFIG.toml [--out DIR] [--resume | --force] [--shard i/n] [--quick]`.
 #[derive(Debug, Args)]
 pub struct RunArgs {
     /// Study config (TOML), e.g. configs/phase_diagram.toml.
     pub config: PathBuf,
-    /// Results root; the study writes into DIR/<study name>/.
-    #[arg(long, default_value = "results")]
-    pub out: PathBuf,
-    /// Reuse the simulation points an interrupted run already finished.
+    /// Results root; the study writes into DIR/<study name>/ [default: results, or
+    /// results/quick with --quick]. A directory holding results is never replaced unasked:
+    /// continue it with --resume or replace it with --force.
     #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Reuse the simulation points an interrupted (or extended) run already finished.
+    #[arg(long, conflicts_with = "force")]
     pub resume: bool,
+    /// Replace the results the study directory holds (finished points, CSV, figures).
+    #[arg(long)]
+    pub force: bool,
     /// Run only shard i of n (0-based, e.g. 3/8), or `slurm`: the shard of this SLURM array task
     /// (from SLURM_ARRAY_TASK_ID/MIN/MAX/COUNT, 0- or 1-based arrays); join with `engram merge`.
     #[arg(long, value_name = "I/N")]
@@ -48,10 +53,12 @@ pub struct PlotArgs {
 fn progress() -> (Progress, Arc<ProgressBar>) {
     let pb = Arc::new(super::common::progress_bar(0));
     let p2 = pb.clone();
+    let p3 = pb.clone();
     let p = Progress::new(move |done, total| {
         p2.set_length(total);
         p2.set_position(done);
-    });
+    })
+    .with_warn(move |m| p3.suspend(|| eprintln!("warning: {m}")));
     (p, pb)
 }
 
@@ -66,8 +73,16 @@ pub fn run(args: RunArgs, out: &mut dyn std::io::Write) -> anyhow::Result<()> {
         resume: args.resume,
         shard,
         quick: args.quick,
+        force: args.force,
     };
-    let report = engram::study::run_study(&args.config, &args.out, opts, &p);
+    let root = args.out.unwrap_or_else(|| {
+        PathBuf::from(if args.quick {
+            "results/quick"
+        } else {
+            "results"
+        })
+    });
+    let report = engram::study::run_study(&args.config, &root, opts, &p);
     pb.finish_and_clear();
     for f in &report?.files {
         writeln!(out, "wrote {}", f.display())?;

@@ -26,20 +26,37 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
+    if path.is_dir() {
+        return Err(EngramError::Io(format!(
+            "cannot write {}: it is a directory (give a file name)",
+            path.display()
+        )));
+    }
     let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
-    let mut f = std::fs::File::create(&tmp).map_err(io)?;
-    f.write_all(bytes).map_err(io)?;
-    f.sync_all().map_err(io)?;
-    drop(f);
-    std::fs::rename(&tmp, path).map_err(io)
+    let written = (|| {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        drop(f);
+        std::fs::rename(&tmp, path)
+    })();
+    if written.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    written.map_err(io)
 }
 
-/// Progress callbacks for long studies (the CLI shows a bar; the library never prints).
+/// A callback that hears the library's warnings.
+type WarnFn = Box<dyn Fn(&str) + Send + Sync>;
+
+/// Progress callbacks for long studies (the CLI shows a bar and prints warnings; the library
+/// never prints).
 #[derive(Default)]
 pub struct Progress {
     total: AtomicU64,
     done: AtomicU64,
     on_change: Option<Box<dyn Fn(u64, u64) + Send + Sync>>,
+    on_warn: Option<WarnFn>,
 }
 
 impl Progress {
@@ -48,6 +65,17 @@ impl Progress {
         Progress {
             on_change: Some(Box::new(f)),
             ..Default::default()
+        }
+    }
+    /// The same reporter, also calling `f(message)` on every warning.
+    pub fn with_warn(mut self, f: impl Fn(&str) + Send + Sync + 'static) -> Self {
+        self.on_warn = Some(Box::new(f));
+        self
+    }
+    /// A warning: something the user should know that does not stop the run.
+    pub fn warn(&self, message: &str) {
+        if let Some(f) = &self.on_warn {
+            f(message);
         }
     }
     /// Announce more work.

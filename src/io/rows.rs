@@ -289,14 +289,21 @@ pub fn records<R: Serialize>(rows: &[R]) -> Result<Vec<u8>> {
         .map_err(|e| EngramError::Io(format!("csv: {e}")))
 }
 
-/// Parse header-less records back into typed rows (a point file's body).
-pub fn parse_records<R: DeserializeOwned>(bytes: &[u8], what: &str) -> Result<Vec<R>> {
+/// Parse header-less records back into typed rows (a point file's body); errors name `what` and
+/// the file line, counting the first record as line `first_line`.
+pub fn parse_records<R: DeserializeOwned>(
+    bytes: &[u8],
+    what: &str,
+    first_line: usize,
+) -> Result<Vec<R>> {
     let mut r = csv::ReaderBuilder::new()
         .has_headers(false)
         .from_reader(bytes);
     r.deserialize()
         .enumerate()
-        .map(|(i, row)| row.map_err(|e| EngramError::Io(format!("{what}, record {}: {e}", i + 1))))
+        .map(|(i, row)| {
+            row.map_err(|e| EngramError::Io(format!("{what}, line {}: {e}", first_line + i)))
+        })
         .collect()
 }
 
@@ -368,6 +375,6 @@ mod tests {
         assert_eq!(parse_csv::<R>(&text).unwrap(), rows);
         assert_eq!(to_csv::<R>(&[]).unwrap(), b"n,x,y,name,ok\n");
         let body = records(&rows).unwrap();
-        assert_eq!(parse_records::<R>(&body, "t").unwrap(), rows);
+        assert_eq!(parse_records::<R>(&body, "t", 1).unwrap(), rows);
     }
 }

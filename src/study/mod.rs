@@ -106,7 +106,8 @@ pub fn drive<S: Study>(study: &S, kind: &str, cx: &Context) -> Result<Vec<PathBu
     if !cx.schedule.assemble_only {
         cx.progress.add(units);
     }
-    let rows = crate::io::points::run_points(&store, &keys, cx.schedule, |k| {
+    let warn = |m: &str| cx.progress.warn(m);
+    let rows = crate::io::points::run_points(&store, &keys, cx.schedule, &warn, |k| {
         study.compute(&points[k], cx.progress)
     })?;
     match rows {
@@ -185,6 +186,8 @@ pub struct RunOptions {
     pub shard: Option<(usize, usize)>,
     /// Reduced sizes (CI): fewer samples, trials, points and smaller N.
     pub quick: bool,
+    /// Replace whatever the study directory holds (finished points, CSV, manifest).
+    pub force: bool,
 }
 
 /// What a finished study wrote.
@@ -283,6 +286,13 @@ pub fn run_study(
         shard: opts.shard,
         assemble_only: false,
     };
+    let dir = out.join(&cfg.study.name);
+    guard(&dir, opts)?;
+    if opts.force && opts.shard.is_none() {
+        if let Some(store) = PointStore::existing(&dir) {
+            store.clear()?;
+        }
+    }
     execute(
         &cfg,
         &text,
@@ -292,6 +302,73 @@ pub fn run_study(
         opts.quick,
         progress,
     )
+}
+
+/// What a study directory holds before a run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Holding {
+    /// Finished point files.
+    points: usize,
+    /// A manifest: the study was assembled to the end.
+    complete: bool,
+    /// The `.quick` marker: those results are of a `--quick` run.
+    quick: bool,
+}
+
+fn holding(dir: &Path) -> Holding {
+    Holding {
+        points: PointStore::existing(dir).map_or(0, |s| s.count()),
+        complete: dir.join("manifest.json").is_file(),
+        quick: dir.join(".quick").is_file(),
+    }
+}
+
+/// Refuse a run that would destroy results it was not asked to replace:
+/// - without `--resume` (and not a shard), a directory holding finished points or a complete
+///   study;
+/// - with `--resume`, a directory holding results of the other size (`--quick` into a full run
+///   or the reverse), whose CSV, figures and manifest the run would overwrite.
+///
+/// `--force` lifts both.
+fn guard(dir: &Path, opts: RunOptions) -> Result<()> {
+    if opts.force {
+        return Ok(());
+    }
+    let h = holding(dir);
+    if h.points == 0 && !h.complete {
+        return Ok(());
+    }
+    let what = |quick: bool| if quick { "a --quick run" } else { "a full run" };
+    let held = format!(
+        "{} holds {} of {} ({} finished point{})",
+        dir.display(),
+        if h.complete {
+            "the results"
+        } else {
+            "the unfinished results"
+        },
+        what(h.quick),
+        h.points,
+        if h.points == 1 { "" } else { "s" }
+    );
+    if h.quick != opts.quick {
+        return Err(EngramError::Refused(format!(
+            "{held}; this is {}, which would replace its CSV and figures (--resume continues \
+             only a run of the same size): write elsewhere with --out DIR, or replace it with \
+             --force",
+            what(opts.quick)
+        )));
+    }
+    if opts.resume {
+        return Ok(());
+    }
+    if opts.shard.is_some() {
+        return Ok(());
+    }
+    Err(EngramError::Refused(format!(
+        "{held}; continue it with --resume, replace it with --force, or write elsewhere with \
+         --out DIR"
+    )))
 }
 
 /// Merge shard directories into the first one (`dirs[0]`, a study directory holding
@@ -336,9 +413,14 @@ fn execute(
 ) -> Result<StudyReport> {
     let dir = out.join(&cfg.study.name);
     create_dir(&dir)?;
-    let store = PointStore::new(&dir)?;
-    if !schedule.resume && !schedule.assemble_only && schedule.shard.is_none() {
-        store.clear()?;
+    // The order of writes keeps the directory readable at every instant: the manifest goes
+    // first (from here the directory is an unfinished study, resumable with --resume), then
+    // the config, the points, the CSV and figures, and the manifest again last.
+    let manifest_path = dir.join("manifest.json");
+    if !schedule.assemble_only && schedule.shard.is_none() && manifest_path.exists() {
+        std::fs::remove_file(&manifest_path).map_err(|e| {
+            EngramError::Io(format!("cannot remove {}: {e}", manifest_path.display()))
+        })?;
     }
     // keep the config beside the results: `engram plot` and `engram merge` read it
     if config_path != dir.join("config.toml") {
@@ -375,9 +457,8 @@ fn execute(
     let mut manifest = Manifest::new(text, config_path, started.elapsed().as_secs_f64(), timings);
     manifest.seed = seed;
     manifest.quick = quick;
-    let path = dir.join("manifest.json");
-    write_atomic(&path, manifest.to_json().as_bytes())?;
-    files.push(path);
+    write_atomic(&manifest_path, manifest.to_json().as_bytes())?;
+    files.push(manifest_path);
     Ok(StudyReport { dir, files })
 }
 
