@@ -253,24 +253,69 @@ fn resume_reuses_finished_points() {
         "finished point not reused"
     );
     assert_eq!(resumed.replace("gaussian-marked", "gaussian"), fresh);
-    // without --resume the finished study is refused, untouched; --force recomputes it
-    let cfg = config("basins");
-    let (code, _, err) = engram(&["run", &cfg, "--quick", "--out", out.to_str().unwrap()]);
-    assert_ne!(code, 0);
-    assert!(
-        err.contains("--resume") && err.contains("--force") && err.contains("--out"),
-        "{err}"
-    );
-    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
-    assert_eq!(std::fs::read_dir(&points).unwrap().count(), 8);
-    assert!(std::fs::read_to_string(dir.join("simulation.csv"))
-        .unwrap()
-        .contains("gaussian-marked"));
-    run_quick("basins", &out, &["--force"]);
+    // without --resume the same configuration is recomputed in place, to the same result
+    run_quick("basins", &out, &[]);
     assert_eq!(
         std::fs::read_to_string(dir.join("simulation.csv")).unwrap(),
         fresh
     );
+    // another configuration under the same study name is refused, and nothing is touched
+    let text = std::fs::read_to_string(config("basins")).unwrap();
+    let other = out.join("other.toml");
+    std::fs::write(&other, text.replacen("seed = ", "seed = 7", 1)).unwrap();
+    assert_ne!(
+        std::fs::read_to_string(&other).unwrap(),
+        text,
+        "no seed key"
+    );
+    let before: Vec<(PathBuf, Vec<u8>)> = point_files(&dir)
+        .into_iter()
+        .map(|p| {
+            let b = std::fs::read(&p).unwrap();
+            (p, b)
+        })
+        .collect();
+    let (code, _, err) = engram(&[
+        "run",
+        other.to_str().unwrap(),
+        "--quick",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_ne!(code, 0);
+    assert!(
+        err.contains("another configuration")
+            && err.contains("--resume")
+            && err.contains("--force")
+            && err.contains("--out"),
+        "{err}"
+    );
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    let after: Vec<(PathBuf, Vec<u8>)> = point_files(&dir)
+        .into_iter()
+        .map(|p| {
+            let b = std::fs::read(&p).unwrap();
+            (p, b)
+        })
+        .collect();
+    assert_eq!(before, after);
+    assert!(dir.join("manifest.json").exists());
+    // with --resume both configurations' points are kept; --force keeps only the new ones
+    let run_other = |flag: &str| {
+        let (code, _, err) = engram(&[
+            "run",
+            other.to_str().unwrap(),
+            "--quick",
+            flag,
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        assert_eq!(code, 0, "{err}");
+    };
+    run_other("--resume");
+    assert_eq!(point_files(&dir).len(), 16);
+    run_other("--force");
+    assert_eq!(point_files(&dir).len(), 8);
 }
 
 /// A damaged point file is reported with its file and line, and recomputed under --resume.

@@ -85,12 +85,6 @@ impl PointStore {
         Ok(PointStore { dir })
     }
 
-    /// The store under `study_dir/.points` if that directory exists, without creating it.
-    pub fn existing(study_dir: &Path) -> Option<Self> {
-        let dir = study_dir.join(".points");
-        dir.is_dir().then_some(PointStore { dir })
-    }
-
     /// Directory holding the point files.
     pub fn dir(&self) -> &Path {
         &self.dir
@@ -113,6 +107,34 @@ impl PointStore {
                     .count()
             })
             .unwrap_or(0)
+    }
+
+    /// Number of finished point files that belong to none of `keys` (another configuration's
+    /// points: a hash-named file with another name, or an index-named file of an older store
+    /// whose key line is not among them).
+    pub fn foreign(&self, keys: &[String]) -> usize {
+        let names: std::collections::HashSet<String> = keys
+            .iter()
+            .map(|k| format!("{:016x}.csv", fnv1a(k)))
+            .collect();
+        let keyset: std::collections::HashSet<&str> = keys.iter().map(String::as_str).collect();
+        let Ok(d) = std::fs::read_dir(&self.dir) else {
+            return 0;
+        };
+        d.flatten()
+            .filter(|e| {
+                let n = e.file_name().to_string_lossy().into_owned();
+                if !is_point_file(&n) || names.contains(&n) {
+                    return false;
+                }
+                if n.len() == "000000.csv".len() {
+                    let first = std::fs::read_to_string(e.path()).unwrap_or_default();
+                    let first = first.lines().next().unwrap_or("");
+                    return !keyset.contains(first);
+                }
+                true
+            })
+            .count()
     }
 
     /// What the store holds for point k with this key: its file `<hash>.csv`, or the index-named

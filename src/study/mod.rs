@@ -53,6 +53,10 @@ pub struct Context<'a> {
     pub quick: bool,
     /// Progress callbacks.
     pub progress: &'a Progress,
+    /// Called by [`drive`] with the store and this run's point keys before any point is
+    /// computed: refuses a run that would destroy results it was not asked to replace, then
+    /// prepares the directory (the driver's [`begin`]).
+    pub begin: &'a dyn Fn(&PointStore, &[String]) -> Result<()>,
 }
 
 /// One study kind (the problem, in argmin's terms): its config section says what its points
@@ -98,6 +102,7 @@ pub fn drive<S: Study>(study: &S, kind: &str, cx: &Context) -> Result<Vec<PathBu
         .map(|p| crate::io::points::key_line(kind, p))
         .collect::<Result<Vec<_>>>()?;
     let store = PointStore::new(cx.dir)?;
+    (cx.begin)(&store, &keys)?;
     let mine = |k: usize| cx.schedule.shard.is_none_or(|(i, n)| k % n == i);
     let units: u64 = (0..points.len())
         .filter(|&k| mine(k))
@@ -286,89 +291,47 @@ pub fn run_study(
         shard: opts.shard,
         assemble_only: false,
     };
-    let dir = out.join(&cfg.study.name);
-    guard(&dir, opts)?;
-    if opts.force && opts.shard.is_none() {
-        if let Some(store) = PointStore::existing(&dir) {
-            store.clear()?;
-        }
-    }
-    execute(
-        &cfg,
-        &text,
-        config_path,
-        out,
-        schedule,
-        opts.quick,
-        progress,
-    )
+    execute(&cfg, &text, config_path, out, schedule, opts, progress)
 }
 
-/// What a study directory holds before a run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Holding {
-    /// Finished point files.
-    points: usize,
-    /// A manifest: the study was assembled to the end.
-    complete: bool,
-    /// The `.quick` marker: those results are of a `--quick` run.
-    quick: bool,
-}
-
-fn holding(dir: &Path) -> Holding {
-    Holding {
-        points: PointStore::existing(dir).map_or(0, |s| s.count()),
-        complete: dir.join("manifest.json").is_file(),
-        quick: dir.join(".quick").is_file(),
-    }
-}
-
-/// Refuse a run that would destroy results it was not asked to replace:
-/// - without `--resume` (and not a shard), a directory holding finished points or a complete
-///   study;
-/// - with `--resume`, a directory holding results of the other size (`--quick` into a full run
-///   or the reverse), whose CSV, figures and manifest the run would overwrite.
-///
-/// `--force` lifts both.
-fn guard(dir: &Path, opts: RunOptions) -> Result<()> {
+/// Refuse a run that would destroy results it was not asked to replace (`--force` lifts both):
+/// - a run into a directory holding results of the other size (`--quick` into a full run or
+///   the reverse), whose CSV and figures it would replace, even with `--resume`;
+/// - without `--resume` (and not a shard), a directory holding finished points of another
+///   configuration (`foreign`). Points of this configuration are recomputed in place, to the
+///   same result; with `--resume` the others are kept, since point files are named by key.
+fn guard(dir: &Path, store: &PointStore, keys: &[String], opts: RunOptions) -> Result<()> {
     if opts.force {
         return Ok(());
     }
-    let h = holding(dir);
-    if h.points == 0 && !h.complete {
-        return Ok(());
-    }
-    let what = |quick: bool| if quick { "a --quick run" } else { "a full run" };
-    let held = format!(
-        "{} holds {} of {} ({} finished point{})",
-        dir.display(),
-        if h.complete {
-            "the results"
-        } else {
-            "the unfinished results"
-        },
-        what(h.quick),
-        h.points,
-        if h.points == 1 { "" } else { "s" }
-    );
-    if h.quick != opts.quick {
+    let points = store.count();
+    let complete = dir.join("manifest.json").is_file();
+    let quick = dir.join(".quick").is_file();
+    let what = |q: bool| if q { "a --quick run" } else { "a full run" };
+    let plural = |n: usize| if n == 1 { "" } else { "s" };
+    if (points > 0 || complete) && quick != opts.quick {
         return Err(EngramError::Refused(format!(
-            "{held}; this is {}, which would replace its CSV and figures (--resume continues \
-             only a run of the same size): write elsewhere with --out DIR, or replace it with \
-             --force",
+            "{} holds the {}results of {} ({points} finished point{}); this is {}, which would \
+             replace its CSV and figures (--resume continues only a run of the same size): \
+             write elsewhere with --out DIR, or replace it with --force",
+            dir.display(),
+            if complete { "" } else { "unfinished " },
+            what(quick),
+            plural(points),
             what(opts.quick)
         )));
     }
-    if opts.resume {
-        return Ok(());
+    let foreign = store.foreign(keys);
+    if foreign > 0 && !opts.resume && opts.shard.is_none() {
+        return Err(EngramError::Refused(format!(
+            "{} holds {foreign} finished point{} of another configuration; keep them and add \
+             this configuration's with --resume, replace them with --force, or write elsewhere \
+             with --out DIR",
+            dir.display(),
+            plural(foreign)
+        )));
     }
-    if opts.shard.is_some() {
-        return Ok(());
-    }
-    Err(EngramError::Refused(format!(
-        "{held}; continue it with --resume, replace it with --force, or write elsewhere with \
-         --out DIR"
-    )))
+    Ok(())
 }
 
 /// Merge shard directories into the first one (`dirs[0]`, a study directory holding
@@ -399,7 +362,12 @@ pub fn merge(dirs: &[PathBuf], progress: &Progress) -> Result<StudyReport> {
         shard: None,
         assemble_only: true,
     };
-    execute(&cfg, &text, &config_path, &out, schedule, quick, progress)
+    let opts = RunOptions {
+        resume: true,
+        quick,
+        ..Default::default()
+    };
+    execute(&cfg, &text, &config_path, &out, schedule, opts, progress)
 }
 
 fn execute(
@@ -408,30 +376,43 @@ fn execute(
     config_path: &Path,
     out: &Path,
     schedule: Schedule,
-    quick: bool,
+    opts: RunOptions,
     progress: &Progress,
 ) -> Result<StudyReport> {
+    let quick = opts.quick;
     let dir = out.join(&cfg.study.name);
     create_dir(&dir)?;
-    // The order of writes keeps the directory readable at every instant: the manifest goes
-    // first (from here the directory is an unfinished study, resumable with --resume), then
-    // the config, the points, the CSV and figures, and the manifest again last.
     let manifest_path = dir.join("manifest.json");
-    if !schedule.assemble_only && schedule.shard.is_none() && manifest_path.exists() {
-        std::fs::remove_file(&manifest_path).map_err(|e| {
-            EngramError::Io(format!("cannot remove {}: {e}", manifest_path.display()))
-        })?;
-    }
-    // keep the config beside the results: `engram plot` and `engram merge` read it
-    if config_path != dir.join("config.toml") {
-        write_atomic(&dir.join("config.toml"), text.as_bytes())?;
-    }
-    let quick_marker = dir.join(".quick");
-    if quick {
-        write_atomic(&quick_marker, b"quick\n")?;
-    } else if !schedule.assemble_only {
-        let _ = std::fs::remove_file(&quick_marker);
-    }
+    let begin = |store: &PointStore, keys: &[String]| -> Result<()> {
+        if schedule.assemble_only {
+            return Ok(());
+        }
+        guard(&dir, store, keys, opts)?;
+        if opts.force && schedule.shard.is_none() {
+            store.clear()?;
+        }
+        // The order of writes keeps the directory readable at every instant: the manifest
+        // goes first (from here the directory is an unfinished study, resumable with
+        // --resume), then the config, the points, the CSV and figures, the manifest last.
+        if schedule.shard.is_none() && manifest_path.exists() {
+            std::fs::remove_file(&manifest_path).map_err(|e| {
+                EngramError::Io(format!("cannot remove {}: {e}", manifest_path.display()))
+            })?;
+        }
+        // keep the config beside the results: `engram plot` and `engram merge` read it
+        if config_path != dir.join("config.toml") {
+            write_atomic(&dir.join("config.toml"), text.as_bytes())?;
+        }
+        let quick_marker = dir.join(".quick");
+        if quick {
+            write_atomic(&quick_marker, b"quick\n")?;
+        } else if quick_marker.exists() {
+            std::fs::remove_file(&quick_marker).map_err(|e| {
+                EngramError::Io(format!("cannot remove {}: {e}", quick_marker.display()))
+            })?;
+        }
+        Ok(())
+    };
     let started = Instant::now();
     let mut timings = Vec::new();
     let t0 = Instant::now();
@@ -441,6 +422,7 @@ fn execute(
         schedule,
         quick,
         progress,
+        begin: &begin,
     };
     let mut files = study.run(cfg.model.key(), &cx)?;
     timings.push(("compute".to_string(), t0.elapsed().as_secs_f64()));
