@@ -218,9 +218,28 @@ pub fn fmt_num(x: f64) -> String {
     }
 }
 
+/// A number for a message: at most 10 significant digits (a range's 1.7000000000000002 reads
+/// 1.7), scientific outside [1e-5, 1e15). Not for data files: those use [`fmt_num`].
+pub fn fmt_short(x: f64) -> String {
+    if x == 0.0 || !x.is_finite() {
+        return x.to_string();
+    }
+    let r: f64 = format!("{x:.9e}").parse().unwrap_or(x);
+    fmt_num(r)
+}
+
 #[cfg(test)]
 mod tests {
-    use super::fmt_num;
+    use super::{fmt_num, fmt_short};
+
+    /// Messages show a range's values as typed; tiny and huge values stay scientific.
+    #[test]
+    fn fmt_short_rounds_to_ten_digits() {
+        assert_eq!(fmt_short(0.05 + 1.65), "1.7");
+        assert_eq!(fmt_short(1e308), "1e308");
+        assert_eq!(fmt_short(1.234e-7), "1.234e-7");
+        assert_eq!(fmt_short(-0.1), "-0.1");
+    }
 
     /// Every printed number parses back to the same f64 (plain and scientific branches).
     #[test]

@@ -62,6 +62,12 @@ impl ParamList {
             } else {
                 v.push(number(input, item)?);
             }
+            if v.len() > MAX_LIST_VALUES {
+                return Err(bad(
+                    input,
+                    format!("{} values: at most {MAX_LIST_VALUES} per list", v.len()),
+                ));
+            }
         }
         Ok(Self(v))
     }
@@ -69,6 +75,34 @@ impl ParamList {
     /// The values.
     pub fn values(&self) -> &[f64] {
         &self.0
+    }
+}
+
+/// Most values one list may hold (10⁷: 80 MB, and far more rows than any sweep needs); a
+/// larger range is refused before anything is allocated.
+pub const MAX_LIST_VALUES: usize = 10_000_000;
+
+/// Refuse a Cartesian grid of lists (`(name, length)` each) with more than
+/// [`MAX_LIST_VALUES`] rows, before anything is allocated; the row count otherwise.
+pub fn grid_rows(lists: &[(&'static str, usize)]) -> Result<usize> {
+    let rows = lists
+        .iter()
+        .try_fold(1usize, |acc, &(_, n)| acc.checked_mul(n));
+    match rows {
+        Some(r) if r <= MAX_LIST_VALUES => Ok(r),
+        _ => Err(EngramError::InvalidParameter {
+            name: "grid",
+            value: format!(
+                "{} = {:.3e} rows",
+                lists
+                    .iter()
+                    .map(|(name, n)| format!("{n} {name}"))
+                    .collect::<Vec<_>>()
+                    .join(" x "),
+                lists.iter().map(|&(_, n)| n as f64).product::<f64>()
+            ),
+            allowed: "at most 10 000 000 rows (shorter lists)",
+        }),
     }
 }
 
@@ -80,11 +114,20 @@ fn range(input: &str, item: &str) -> Result<Vec<f64>> {
     let from = number(input, parts[0])?;
     let to = number(input, parts[1])?;
     let p = parts[2].trim();
-    let points: usize = p
-        .parse()
-        .map_err(|_| bad(input, format!("points '{p}' is not a whole number")))?;
+    let points: usize = p.parse().map_err(|_| {
+        bad(
+            input,
+            format!("points '{p}' is not a whole number (write it out: 100, not 1e2)"),
+        )
+    })?;
     if points < 1 {
         return Err(bad(input, "a range needs at least 1 point"));
+    }
+    if points > MAX_LIST_VALUES {
+        return Err(bad(
+            input,
+            format!("{points} points: at most {MAX_LIST_VALUES} values per list"),
+        ));
     }
     if points == 1 {
         return Ok(vec![from]);

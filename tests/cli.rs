@@ -1016,7 +1016,9 @@ fn crossing_fss_rows() {
         h,
         engram::io::rows::header::<engram::dam::fss::CrossingRow>().to_vec()
     );
-    let kinds: Vec<&str> = rows.iter().map(|r| r[5].as_str()).collect();
+    let col = |name: &str| h.iter().position(|c| c == name).unwrap();
+    let (kind, form_c, dof, z_c) = (col("kind"), col("form"), col("dof"), col("z"));
+    let kinds: Vec<&str> = rows.iter().map(|r| r[kind].as_str()).collect();
     assert_eq!(
         kinds.iter().filter(|k| **k == "crossing").count(),
         3,
@@ -1033,21 +1035,21 @@ fn crossing_fss_rows() {
         for form in ["a-lnN/N+b/N", "a+b/N", "a+b*lnN/N", "a+b/sqrtN"] {
             let fit = rows
                 .iter()
-                .find(|r| r[5] == format!("fit_{series}") && r[6] == form)
+                .find(|r| r[kind] == format!("fit_{series}") && r[form_c] == form)
                 .unwrap_or_else(|| panic!("no fit {series} {form}: {out}"));
-            let (a, z): (f64, f64) = (fit[1].parse().unwrap(), fit[10].parse().unwrap());
+            let (a, z): (f64, f64) = (fit[1].parse().unwrap(), fit[z_c].parse().unwrap());
             assert!(a.is_finite() && z.is_finite(), "{fit:?}");
-            assert_eq!(fit[8], "1");
+            assert_eq!(fit[dof], "1");
             let loo = rows
                 .iter()
-                .filter(|r| r[5] == format!("loo_{series}") && r[6] == form);
+                .filter(|r| r[kind] == format!("loo_{series}") && r[form_c] == form);
             assert_eq!(loo.count(), 3, "{out}");
         }
     }
     // the REM crossing at ½ lies above the simulated one at every N (see README)
     for n in ["12", "16", "20"] {
         let get = |k: &str| -> f64 {
-            rows.iter().find(|r| r[0] == n && r[5] == k).unwrap()[1]
+            rows.iter().find(|r| r[0] == n && r[kind] == k).unwrap()[1]
                 .parse()
                 .unwrap()
         };

@@ -339,7 +339,7 @@ fn bad_batches_are_errors() {
         },
         1e9,
     );
-    assert!(e.contains("targets") && e.contains("estimated"), "{e}");
+    assert!(e.contains("max_hours") && e.contains("estimated"), "{e}");
     let e = err(
         Batch {
             targets: Targets::Count(4),

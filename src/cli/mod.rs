@@ -26,8 +26,8 @@ pub use dam::DamCommand;
 #[derive(Debug, Parser)]
 #[command(name = "engram", version, about, long_about)]
 pub struct Cli {
-    /// Worker threads for sweeps (default: all cores).
-    #[arg(long, global = true)]
+    /// Worker threads for sweeps (default: all cores; at most 8 × the cores).
+    #[arg(long, global = true, allow_hyphen_values = true, value_parser = parse_threads)]
     pub threads: Option<usize>,
     #[command(subcommand)]
     pub command: Command,
@@ -51,7 +51,7 @@ pub enum Command {
     #[command(subcommand)]
     Idp(idp::IdpCommand),
     /// Binary networks with F-interactions: classic Hopfield (RS theory, α_c = 0.138),
-    /// polynomial and exponential DAMs, exact asynchronous dynamics (docs/theory.md#two-group).
+    /// polynomial and exponential DAMs, exact asynchronous dynamics (docs/theory.md#hopfield).
     #[command(subcommand)]
     HopfieldClassic(hopfield::HopfieldCommand),
     /// Krotov–Hopfield two-group network (feature + hidden neurons) against its effective
@@ -59,16 +59,37 @@ pub enum Command {
     #[command(subcommand)]
     Kh(two_group::KhCommand),
     /// Diffusion models on a finite pattern set: reverse SDE with the exact score and the
-    /// DAM / REM correspondence (docs/theory.md#two-group).
+    /// DAM / REM correspondence (docs/theory.md#diffusion).
     #[command(subcommand)]
     Diffusion(diffusion::DiffusionCommand),
 }
 
+/// Most worker threads per core: more only adds switching (100 000 threads turned a 10 ms query
+/// into minutes).
+const MAX_THREADS_PER_CORE: usize = 8;
+
+fn parse_threads(s: &str) -> Result<usize, String> {
+    match s.trim().parse::<i64>() {
+        Ok(t) if t >= 1 => Ok(t as usize),
+        Ok(t) => Err(format!(
+            "{t} is not a thread count: expected a whole number >= 1"
+        )),
+        Err(_) => Err(format!(
+            "'{s}' is not a thread count: expected a whole number >= 1"
+        )),
+    }
+}
+
 /// Execute a parsed command line; CSV goes to `out`.
 pub fn execute(cli: Cli, out: &mut dyn std::io::Write) -> anyhow::Result<()> {
-    if let Some(t) = cli.threads {
-        if t == 0 {
-            anyhow::bail!("invalid --threads 0: expected a whole number >= 1");
+    if let Some(mut t) = cli.threads {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let cap = MAX_THREADS_PER_CORE * cores;
+        if t > cap {
+            eprintln!(
+                "warning: --threads {t} is above {MAX_THREADS_PER_CORE} x the {cores} cores; using {cap}"
+            );
+            t = cap;
         }
         rayon::ThreadPoolBuilder::new()
             .num_threads(t)

@@ -65,19 +65,21 @@ impl Batch {
         let est = this.estimated_seconds(p, samples, threads);
         if est > self.max_seconds {
             return Err(EngramError::InvalidParameter {
-                name: "targets",
+                name: "max_hours",
                 value: format!(
-                "{} at N = {}, alpha = {}: about {:.3e} target-steps of 4PN = {:.3e} flops each, \
-                 estimated {:.3e} s on {threads} threads, above the limit of {:.3e} s",
-                self.targets,
+                "{:.3} h: the run at N = {}, alpha = {}, targets = {}, needs about {:.3e} \
+                 target-steps of 4PN = {:.3e} flops each, estimated {:.3e} s on {threads} threads, \
+                 above the limit of {:.3e} s",
+                self.max_seconds / 3600.0,
                 p.n,
-                p.alpha,
+                crate::stats::fmt_short(p.alpha),
+                self.targets,
                 ASSUMED_STEPS.min(p.max_steps as f64) * self.total_targets(p, samples),
                 4.0 * p.patterns_f64() * p.n as f64,
                 est,
                 self.max_seconds
             ),
-                allowed: "a smaller N, alpha or sample count, or a larger time limit (--max-hours)",
+                allowed: "a smaller N, alpha or sample count, or a larger limit (--max-hours, or max_hours in a config)",
             });
         }
         let per = this.bytes_per_store(p);

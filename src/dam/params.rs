@@ -98,7 +98,8 @@ impl SimParams {
         Ok(p)
     }
 
-    /// Check every parameter's domain.
+    /// Check every parameter's domain: N ≥ 2; α, λ, η, xtol, θ > 0; λ·N·max(r, 1) ≤ 10³⁰
+    /// (finite f32 logits); max_steps ≥ 1; a cosine in [−1, 1] with r > 0; P ≥ 2.
     pub fn validate(&self) -> Result<()> {
         if self.n < 2 {
             return Err(EngramError::InvalidParameter {
@@ -109,6 +110,24 @@ impl SimParams {
         }
         positive("alpha", self.alpha)?;
         positive("lambda", self.lambda)?;
+        // the logits λ ξ·x reach λ·N·r (and a few times that in the norms' tails); far below
+        // f32::MAX = 3.4e38 they stay finite, their softmax is an argmax and nothing is NaN
+        let r = match self.start {
+            Start::Cosine { r, .. } => r.max(1.0),
+            Start::Pattern => 1.0,
+        };
+        if self.lambda * self.n as f64 * r > LOGIT_LIMIT {
+            return Err(EngramError::InvalidParameter {
+                name: "lambda",
+                value: format!(
+                    "{} at N = {} (logits up to lambda*N*r = {:.3e})",
+                    crate::stats::fmt_short(self.lambda),
+                    self.n,
+                    self.lambda * self.n as f64 * r
+                ),
+                allowed: "lambda*N*max(r, 1) <= 1e30, so that the f32 logits stay finite",
+            });
+        }
         positive("eta", self.eta)?;
         positive("xtol", self.xtol)?;
         positive("threshold", self.threshold)?;
@@ -150,6 +169,10 @@ impl SimParams {
         self.n.div_ceil(8) * 8
     }
 }
+
+/// Largest λ·N·max(r, 1) the simulator accepts: its f32 logits λ ξ·x stay finite with a wide
+/// margin (f32::MAX ≈ 3.4·10³⁸).
+pub const LOGIT_LIMIT: f64 = 1e30;
 
 /// What one sample measured.
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -190,11 +190,18 @@ pub fn reverse_sde<R: Rng>(
 ) -> Result<ReverseOutcome> {
     positive("t_max", t_max)?;
     positive("t_min", t_min)?;
-    if t_min >= t_max || steps == 0 {
+    if steps == 0 {
+        return Err(EngramError::InvalidParameter {
+            name: "steps",
+            value: "0".into(),
+            allowed: "a whole number >= 1 of integration steps",
+        });
+    }
+    if t_min >= t_max {
         return Err(EngramError::InvalidParameter {
             name: "t_min",
-            value: t_min.to_string(),
-            allowed: "0 < t_min < t_max and steps >= 1",
+            value: format!("{t_min} (t_max = {t_max})"),
+            allowed: "0 < t_min < t_max",
         });
     }
     let n = set.n;

@@ -32,9 +32,9 @@ impl Interaction {
     pub fn power(n: u32) -> Result<Self> {
         if n < 2 {
             return Err(EngramError::InvalidParameter {
-                name: "n",
+                name: "interaction",
                 value: n.to_string(),
-                allowed: "an interaction power n >= 2",
+                allowed: "an interaction power n >= 2 (or exp)",
             });
         }
         Ok(Interaction::Power(n))

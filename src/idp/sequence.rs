@@ -103,14 +103,14 @@ impl SequenceMap {
     }
 
     /// Iterate from Z₀: one [`Step`] per retrieved memory while Z > θ, then the first step with
-    /// Z ≤ θ if reached within `max_steps` retrieved memories. Domain: Z₀ > 0, max_steps ≥ 1.
+    /// Z ≤ θ if reached within `max_steps` retrieved memories. Domain: Z₀ > 0, 1 ≤ max_steps ≤ 10⁷ (rows).
     pub fn iterate(&self, z0: f64, max_steps: usize) -> Result<Vec<Step>> {
         positive("z0", z0)?;
-        if max_steps == 0 {
+        if max_steps == 0 || max_steps > crate::sweep::MAX_LIST_VALUES {
             return Err(EngramError::InvalidParameter {
                 name: "steps",
-                value: "0".into(),
-                allowed: "a whole number >= 1",
+                value: max_steps.to_string(),
+                allowed: "a whole number of rows in [1, 10000000]",
             });
         }
         let mut out = Vec::new();

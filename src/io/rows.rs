@@ -24,16 +24,16 @@ pub mod csv_float {
     }
 }
 
-/// `Option<f64>` columns printed `nan` where the value is absent (the `dam crossing` table's
-/// N without a crossing).
+/// `Option<f64>` columns printed empty where the value is absent (the `dam crossing` table's
+/// N without a crossing; a status column says why); `nan` is still read as absent.
 pub mod nan_num {
     use serde::{Deserialize, Deserializer, Serializer};
 
-    /// `nan` for `None`.
+    /// Empty for `None`.
     pub fn serialize<S: Serializer>(x: &Option<f64>, s: S) -> Result<S::Ok, S::Error> {
         match x {
             Some(v) => s.serialize_str(&super::fmt_num(*v)),
-            None => s.serialize_str("nan"),
+            None => s.serialize_str(""),
         }
     }
     /// `nan` (or empty) reads as `None`.

@@ -125,7 +125,8 @@ pub fn brent_root<F: FnMut(f64) -> f64>(
 /// Why no bracket was found.
 #[derive(Debug, Clone, PartialEq)]
 pub enum BracketError {
-    /// f stayed below zero up to `x`: the root, if any, lies beyond the search limit.
+    /// f stayed below zero up to `x` (f(x) = `fx`; NaN if the interval was empty and f was not
+    /// evaluated): the root, if any, lies beyond the search limit.
     BeyondLimit { x: f64, fx: f64 },
     /// f was not finite at x.
     NonFinite { x: f64 },
@@ -135,7 +136,8 @@ pub enum BracketError {
 /// [lo, hi] with f(lo) ≤ 0 ≤ f(hi) and hi/lo ≤ `factor`, searching geometrically from `start`
 /// within [lo_limit, hi_limit]. Returns `Ok(None)` if f(lo_limit) > 0 already.
 ///
-/// Domain: 0 < lo_limit ≤ start ≤ hi_limit, factor > 1.
+/// Domain: 0 < lo_limit ≤ start ≤ hi_limit, factor > 1; an empty interval (lo_limit > hi_limit)
+/// is `BeyondLimit`.
 pub fn bracket_increasing<F: FnMut(f64) -> f64>(
     mut f: F,
     start: f64,
@@ -143,6 +145,16 @@ pub fn bracket_increasing<F: FnMut(f64) -> f64>(
     hi_limit: f64,
     factor: f64,
 ) -> Result<Option<(f64, f64)>, BracketError> {
+    if lo_limit.is_nan() || hi_limit.is_nan() || lo_limit > hi_limit {
+        // the search interval is empty: the root lies beyond the limit (e.g. λ_c at a load α
+        // so large that even its lower bound α/ρ₁ exceeds the search limit)
+        let x = if lo_limit.is_nan() {
+            hi_limit
+        } else {
+            lo_limit
+        };
+        return Err(BracketError::BeyondLimit { x, fx: f64::NAN });
+    }
     let mut x = start.clamp(lo_limit, hi_limit);
     let mut fx = f(x);
     if fx.is_nan() {

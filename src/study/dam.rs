@@ -169,16 +169,19 @@ pub struct DamTheoryRow {
     pub quantity: String,
     /// N of a crossing (inf: extrapolated; empty: N → ∞ theory).
     pub n: Option<f64>,
-    /// Load α.
-    pub alpha: f64,
+    /// Load α (empty where a crossing is absent).
+    pub alpha: Option<f64>,
     /// Inverse temperature λ.
     pub lambda: f64,
     /// Squared norm per component of the start (cos_c rows).
     pub r: Option<f64>,
-    /// The value.
-    pub value: f64,
-    /// Its error (0 for a closed-form theory value).
-    pub err: f64,
+    /// The value (empty where a crossing is absent).
+    pub value: Option<f64>,
+    /// Its error (0 for a closed-form theory value; empty where the value is).
+    pub err: Option<f64>,
+    /// `ok`, or `no_crossing`: the simulated p_retrieved does not cross ½ in the α window at
+    /// this N (or fewer than two N crossed, for the extrapolation).
+    pub status: String,
 }
 
 /// A sweep's values, reduced to at most `k` for `--quick` ([`thin`]).
@@ -298,11 +301,22 @@ pub fn theory_table(cfg: &DamSimulationSection, sim: &[SimRow]) -> Result<Vec<Da
                err: f64| DamTheoryRow {
         quantity: quantity.into(),
         n,
-        alpha,
+        alpha: Some(alpha),
         lambda,
         r,
-        value,
-        err,
+        value: Some(value),
+        err: Some(err),
+        status: "ok".into(),
+    };
+    let absent = |quantity: &str, n: f64, lambda: f64| DamTheoryRow {
+        quantity: quantity.into(),
+        n: Some(n),
+        alpha: None,
+        lambda,
+        r: None,
+        value: None,
+        err: None,
+        status: "no_crossing".into(),
     };
     let mut rows = Vec::new();
     match cfg.x_axis {
@@ -325,9 +339,12 @@ pub fn theory_table(cfg: &DamSimulationSection, sim: &[SimRow]) -> Result<Vec<Da
                             })
                             .collect();
                         // probit fit of the curve near ½ (docs/theory.md#simulator)
-                        if let Some((ac, err)) = crate::dam::fss::crossing_at(&mut curve) {
-                            crossings.push((n as usize, ac, err));
-                            rows.push(row("alpha_half", Some(n), ac, l, None, ac, err));
+                        match crate::dam::fss::crossing_at(&mut curve) {
+                            Some((ac, err)) => {
+                                crossings.push((n as usize, ac, err));
+                                rows.push(row("alpha_half", Some(n), ac, l, None, ac, err));
+                            }
+                            None => rows.push(absent("alpha_half", n, l)),
                         }
                     }
                     // the fold's form a − ln N/N + b/N (docs/theory.md#fold)
@@ -336,8 +353,8 @@ pub fn theory_table(cfg: &DamSimulationSection, sim: &[SimRow]) -> Result<Vec<Da
                         crate::dam::fss::FssForm::Fold,
                         a1,
                     );
-                    if let Some((ai, err)) = fit.map(|f| (f.a, f.a_err)) {
-                        rows.push(row(
+                    match fit.map(|f| (f.a, f.a_err)) {
+                        Some((ai, err)) => rows.push(row(
                             "alpha_half_extrapolated",
                             Some(f64::INFINITY),
                             ai,
@@ -345,7 +362,8 @@ pub fn theory_table(cfg: &DamSimulationSection, sim: &[SimRow]) -> Result<Vec<Da
                             None,
                             ai,
                             err,
-                        ));
+                        )),
+                        None => rows.push(absent("alpha_half_extrapolated", f64::INFINITY, l)),
                     }
                 }
             }
@@ -471,6 +489,13 @@ impl super::Study for DamSimulationSection {
         if self.crossing && self.x_axis != XAxis::Alpha {
             return Err(EngramError::Config(format!(
                 "{origin}: key 'dam_simulation.crossing': needs x_axis = \"alpha\""
+            )));
+        }
+        if self.crossing && self.alpha.values().len() < 2 {
+            return Err(EngramError::Config(format!(
+                "{origin}: key 'dam_simulation.alpha' = {:?}: a crossing needs at least two loads, \
+                 on both sides of p_retrieved = 1/2",
+                self.alpha.values()
             )));
         }
         if (self.x_axis == XAxis::Cosine) != self.cosine.is_some() {

@@ -244,7 +244,15 @@ impl IdpNoiseSection {
                 let idx: Vec<usize> = (0..series.t.len())
                     .filter(|&i| series.t[i] >= pt.t_burn)
                     .collect();
-                let m = idx.len().max(1) as f64;
+                if idx.is_empty() {
+                    return Err(EngramError::InvalidParameter {
+                        name: "t_burn",
+                        value: format!("{} (t_max = {})", pt.t_burn, p.t_max),
+                        allowed:
+                            "t_burn below the last recorded time, so that the average has samples",
+                    });
+                }
+                let m = idx.len() as f64;
                 let ov = idx.iter().map(|&i| series.overlap[i][0]).sum::<f64>() / m;
                 let ma = idx.iter().map(|&i| series.m[i][0]).sum::<f64>() / m;
                 progress.inc();
@@ -628,6 +636,9 @@ pub fn render_sequence(cfg: &IdpSequenceSection, dir: &Path) -> Result<Vec<PathB
 }
 
 /// Orthogonal (Hadamard) memories need N a power of two and P ≤ N − 1.
+/// Most trials of an N-neuron IDP simulation in a study (each is a full SDE run).
+const MAX_TRIALS: usize = 100_000;
+
 fn check_orthogonal(origin: &str, key: &str, sim: Option<(usize, usize)>) -> Result<()> {
     let Some((n, p)) = sim else {
         return Ok(());
@@ -668,6 +679,21 @@ impl super::Study for IdpNoiseSection {
     type Point = NoisePoint;
     type Row = NoiseSimRow;
     fn validate(&self, origin: &str) -> Result<()> {
+        if let Some(s) = &self.simulate {
+            if s.trials.0 > MAX_TRIALS {
+                return Err(EngramError::Config(format!(
+                    "{origin}: key 'idp_noise.simulate.trials' = {}: expected at most {MAX_TRIALS}",
+                    s.trials.0
+                )));
+            }
+            if s.t_burn.0 >= s.t_max.0 {
+                return Err(EngramError::Config(format!(
+                    "{origin}: key 'idp_noise.simulate.t_burn' = {}: expected t_burn < t_max = {} \
+                     (the averages are taken over t_burn <= t <= t_max)",
+                    s.t_burn.0, s.t_max.0
+                )));
+            }
+        }
         let sim = self.simulate.as_ref().map(|s| (s.n.0, s.p.0));
         check_orthogonal(origin, "idp_noise.simulate", sim)
     }
@@ -695,6 +721,16 @@ impl super::Study for IdpSequenceSection {
     type Point = SequencePoint;
     type Row = TransitionRow;
     fn validate(&self, origin: &str) -> Result<()> {
+        if let Some(s) = &self.simulate {
+            // one point per trial: a count past this is a typo, not a study
+            if s.trials.0 > MAX_TRIALS {
+                return Err(EngramError::Config(format!(
+                    "{origin}: key 'idp_sequence.simulate.trials' = {}: expected at most \
+                     {MAX_TRIALS}",
+                    s.trials.0
+                )));
+            }
+        }
         let sim = self.simulate.as_ref().map(|s| (s.n.0, s.p.0));
         check_orthogonal(origin, "idp_sequence.simulate", sim)
     }

@@ -143,6 +143,9 @@ pub trait DynStudy {
     fn render(&self, dir: &Path) -> Result<Vec<PathBuf>>;
     /// [`Study::seed`].
     fn seed(&self) -> Option<u64>;
+    /// The number of points a run would compute ([`Study::points`], validated), computing
+    /// nothing: what a dry run or a fuzzer checks.
+    fn plan(&self, quick: bool) -> Result<usize>;
 }
 
 impl<S: Study> DynStudy for S {
@@ -157,6 +160,9 @@ impl<S: Study> DynStudy for S {
     }
     fn seed(&self) -> Option<u64> {
         Study::seed(self)
+    }
+    fn plan(&self, quick: bool) -> Result<usize> {
+        Ok(Study::points(self, quick)?.len())
     }
 }
 
@@ -424,7 +430,9 @@ fn execute(
         progress,
         begin: &begin,
     };
-    let mut files = study.run(cfg.model.key(), &cx)?;
+    let mut files = study
+        .run(cfg.model.key(), &cx)
+        .map_err(|e| locate(e, config_path, text))?;
     timings.push(("compute".to_string(), t0.elapsed().as_secs_f64()));
     if let Some((i, n)) = schedule.shard {
         let marker = dir.join(format!("shard-{i}-of-{n}.done"));
@@ -442,6 +450,45 @@ fn execute(
     write_atomic(&manifest_path, manifest.to_json().as_bytes())?;
     files.push(manifest_path);
     Ok(StudyReport { dir, files })
+}
+
+/// A parameter error found after parsing (a value out of its domain, a bad list) gets the
+/// config file and the line of its key, as parse errors have: `file:line: key 'k': …`. The
+/// key is the parameter's name, or the line holding the offending list text; errors of the
+/// run itself (I/O, refusals) pass unchanged.
+fn locate(e: EngramError, path: &Path, text: &str) -> EngramError {
+    let line_of = |pred: &dyn Fn(&str) -> bool| {
+        text.lines()
+            .position(|l| {
+                let t = l.trim_start();
+                !t.starts_with('#') && pred(t)
+            })
+            .map(|i| i + 1)
+    };
+    let file = path.display();
+    match &e {
+        EngramError::InvalidParameter { name, .. } => {
+            let key = |t: &str| {
+                t.strip_prefix(*name)
+                    .is_some_and(|rest| rest.trim_start().starts_with('='))
+            };
+            match line_of(&key) {
+                Some(l) => EngramError::Config(format!("{file}:{l}: key '{name}': {e}")),
+                None => EngramError::Config(format!("{file}: {e}")),
+            }
+        }
+        EngramError::BadList { input, .. } => {
+            let holds = |t: &str| t.contains(&format!("\"{input}\""));
+            match line_of(&holds) {
+                Some(l) => EngramError::Config(format!("{file}:{l}: {e}")),
+                None => EngramError::Config(format!("{file}: {e}")),
+            }
+        }
+        EngramError::NoConvergence { .. } | EngramError::OutOfMemory { .. } => {
+            EngramError::Config(format!("{file}: {e}"))
+        }
+        _ => e,
+    }
 }
 
 /// Re-render a study's figures from its CSV files and `config.toml` (no recomputation).

@@ -530,12 +530,18 @@ pub fn relax_compare(
 ) -> Result<Vec<RelaxRecord>> {
     use rand_distr::{Distribution, StandardNormal};
     positive("t_max", t_max)?;
-    if nf < 2 || nh < 1 || records == 0 {
-        return Err(EngramError::InvalidParameter {
-            name: "nf",
-            value: format!("nf = {nf}, nh = {nh}, records = {records}"),
-            allowed: "nf >= 2, nh >= 1, records >= 1",
-        });
+    for (name, value, min, allowed) in [
+        ("nf", nf, 2, "a whole number >= 2 of feature neurons"),
+        ("nh", nh, 1, "a whole number >= 1 of hidden neurons"),
+        ("records", records, 1, "a whole number >= 1"),
+    ] {
+        if value < min {
+            return Err(EngramError::InvalidParameter {
+                name,
+                value: value.to_string(),
+                allowed,
+            });
+        }
     }
     let (lv, lh) = model.lagrangians()?;
     let mut rng = crate::ensembles::sample_rng(seed, 0);

@@ -56,18 +56,22 @@ pub enum DamCommand {
     },
     /// Monte-Carlo simulation (docs/theory.md#dam, #simulator): P = round(e^{αN}) patterns, gradient descent
     /// x ← x − η∇E from x₀ = ξ¹ (or from --cosine C with norm --r R), until ‖Δx‖/√N < xtol.
-    /// One row per (n, α, λ, cosine) grid point; errors are standard errors, and for
-    /// p_retrieved the one-sigma Wilson half-width. Theory columns sit beside the measurements.
+    /// One row per (n, α, λ, cosine) grid point; errors are standard errors, cluster-robust over
+    /// stores when targets share a store. p_retrieved_err is the half-width (hi − lo)/2 of the
+    /// one-sigma Wilson interval [p_retrieved_lo, p_retrieved_hi] on the effective count
+    /// samples/design_effect (asymmetric near 0 and 1: use lo and hi for bars). Theory columns sit
+    /// beside the measurements.
     ///
     /// Columns: n,alpha,lambda,patterns,samples,delta0,delta0_err,p_retrieved,p_retrieved_err,steps,steps_err,
     /// p_retrieved_lo,p_retrieved_hi,converged,energy,energy_err,overlap,overlap_err,phi_emp,phi_emp_err,
-    /// phi_theory,alpha_1_theory,cosine,r,m_c_theory,cos_c_theory,ensemble,eta,max_steps,xtol,threshold,seed
+    /// phi_theory,alpha_1_theory,cosine,r,m_c_theory,cos_c_theory,ensemble,eta,max_steps,xtol,threshold,seed,
+    /// stores,targets,design_effect,target_norm,store,streams
     Simulate(simulate::SimulateArgs),
     /// Finite-size crossing α_{1/2}(N) of the simulated retrieval probability (x₀ = ξ¹) for each
     /// N, and its linear extrapolation in 1/N, beside the theory α₁(λ) (docs/theory.md#alpha-1, #simulator). Takes the
     /// `simulate` options with one λ and an α list or range spanning the crossing.
     ///
-    /// Columns: n,alpha_half,alpha_half_err,lambda,alpha_1_theory,kind (crossing | extrapolated_1/N)
+    /// Columns: n,alpha_half,alpha_half_err,lambda,alpha_1_theory,kind (crossing | extrapolated_1/N),status (ok | no_crossing: α½ empty, with a warning on stderr)
     Crossing(simulate::CrossingArgs),
     /// Finite-size theory of retrieval from x₀ = ξ¹ (docs/theory.md#fold), no stored pattern:
     /// per N the reduced overlap map m ← (1 − η)m + η[p₁ + (1 − p₁)b(m)] iterated with the
@@ -116,6 +120,11 @@ impl PointArgs {
     fn points(&self) -> anyhow::Result<Vec<RemPoint>> {
         let rho1 = self.ens.ensemble.ensemble().rho1();
         let rs = self.r.clone().map_or(vec![rho1], |l| l.0);
+        engram::sweep::grid_rows(&[
+            ("alpha", self.alpha.values().len()),
+            ("lambda", self.lambda.values().len()),
+            ("r", rs.len()),
+        ])?;
         let mut pts = Vec::new();
         for &a in self.alpha.values() {
             for &l in self.lambda.values() {

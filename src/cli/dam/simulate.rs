@@ -177,17 +177,40 @@ pub fn crossing(a: CrossingArgs, out: &mut dyn std::io::Write) -> anyhow::Result
             })
             .collect();
         let c = crossing_at(&mut curve);
-        if let Some((ac, err)) = c {
-            crossings.push((n, ac, err));
+        match c {
+            Some((ac, err)) => crossings.push((n, ac, err)),
+            None => {
+                let (lo, hi) = curve
+                    .iter()
+                    .fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), p| {
+                        (l.min(p.0), h.max(p.0))
+                    });
+                let ps: Vec<String> = curve.iter().map(|p| format!("{:.3}", p.1)).collect();
+                eprintln!(
+                    "warning: N = {n}: p_retrieved does not cross 1/2 between alpha = {lo} and {hi} \
+                     (p = {}); status = no_crossing: give --alpha values on both sides of the \
+                     crossing",
+                    ps.join(", ")
+                );
+            }
         }
         table.push(row(n as f64, c, "crossing".into()));
     }
-    if let Some(f) = extrapolate(&crossings, FssForm::InvN, alpha_1) {
-        table.push(row(
+    match extrapolate(&crossings, FssForm::InvN, alpha_1) {
+        Some(f) => table.push(row(
             f64::INFINITY,
             Some((f.a, f.a_err)),
             "extrapolated_1/N".into(),
-        ));
+        )),
+        None if a.sim.n.values().len() > 1 => {
+            eprintln!(
+                "warning: {} of {} N crossed 1/2: no 1/N extrapolation (status = no_crossing)",
+                crossings.len(),
+                a.sim.n.values().len()
+            );
+            table.push(row(f64::INFINITY, None, "extrapolated_1/N".into()));
+        }
+        None => {}
     }
     if !a.fss {
         out.write_all(&engram::io::rows::to_csv_columns(&table, CROSSING_COLUMNS)?)?;
@@ -290,6 +313,12 @@ fn simulate_grid(a: &SimulateArgs) -> anyhow::Result<Grid> {
     };
     let batch = a.batch.batch()?;
     let memory = a.memory_gib * 1024f64.powi(3);
+    engram::sweep::grid_rows(&[
+        ("n", a.n.values().len()),
+        ("alpha", a.alpha.values().len()),
+        ("lambda", a.lambda.values().len()),
+        ("cosine", starts.len()),
+    ])?;
     let mut points = Vec::new();
     for &n in a.n.values() {
         let n = engram::sweep::neurons("n", n)?;

@@ -818,10 +818,21 @@ impl MapCurve {
         (p, (p * (1.0 - p) / n).sqrt())
     }
 
-    /// α½(N) = the median α_s, with its one-sigma error from the order statistics; an error if
-    /// censored draws (α_s = ∞, beyond the pattern cap) reach the upper order statistic.
+    /// α½(N) = the median α_s, with its one-sigma error: the order-statistics half-width ⊕ the
+    /// resolution q/√12 of the loads at the median (q the gap to the nearest distinct load: α_s
+    /// comes from an integer P, or a bisection tolerance, so draws share values and the order
+    /// statistics alone can give 0). An error if censored draws (α_s = ∞, beyond the pattern
+    /// cap) reach the upper order statistic.
     pub fn alpha_half(&self) -> Result<(f64, f64)> {
         let (m, e) = median_with_error(&self.loads);
+        let above = self.loads.iter().find(|&&a| a > m).map(|a| a - m);
+        let below = self.loads.iter().rev().find(|&&a| a < m).map(|a| m - a);
+        let q = match (above, below) {
+            (Some(a), Some(b)) => a.min(b),
+            (Some(g), None) | (None, Some(g)) => g,
+            (None, None) => 0.0,
+        };
+        let e = e.hypot(q / 12f64.sqrt());
         if m.is_finite() && e.is_finite() {
             Ok((m, e))
         } else {

@@ -289,12 +289,13 @@ impl FitReport {
 /// One row of the `engram dam crossing` table: a crossing α_{1/2}(N) (kind = crossing or
 /// rem_w=W), an extrapolation (n = inf, kind = extrapolated_1/N), or with `--fss` a fit
 /// (kind = `fit_<series>` or `loo_<series>`, with the fit columns; empty on the other rows).
-/// Without `--fss` the table is this row's first six columns ([`CROSSING_COLUMNS`]).
+/// Without `--fss` the table is this row's first seven columns ([`CROSSING_COLUMNS`]).
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CrossingRow {
     /// N (inf for an extrapolation or a fit).
     pub n: f64,
-    /// α_{1/2}(N) (nan: the curve does not cross ½ in the window), or the extrapolated a.
+    /// α_{1/2}(N) (empty: the curve does not cross ½ in the window, `status` = no_crossing),
+    /// or the extrapolated a.
     #[serde(with = "crate::io::rows::nan_num")]
     pub alpha_half: Option<f64>,
     /// Its error.
@@ -306,6 +307,9 @@ pub struct CrossingRow {
     pub alpha_1_theory: f64,
     /// crossing, rem_w=W, extrapolated_1/N, `fit_<series>`, `loo_<series>`.
     pub kind: String,
+    /// `ok`, or `no_crossing` where α½ is absent (the curve does not cross ½ in the window,
+    /// or fewer than two N crossed for an extrapolation).
+    pub status: String,
     /// Fit form.
     pub form: Option<String>,
     /// χ².
@@ -325,7 +329,7 @@ pub struct CrossingRow {
 }
 
 /// Columns of the `dam crossing` table without `--fss`.
-pub const CROSSING_COLUMNS: usize = 6;
+pub const CROSSING_COLUMNS: usize = 7;
 
 impl CrossingRow {
     /// A crossing or extrapolation row (no fit columns).
@@ -337,6 +341,7 @@ impl CrossingRow {
             lambda,
             alpha_1_theory: theory,
             kind,
+            status: if c.is_some() { "ok" } else { "no_crossing" }.into(),
             form: None,
             chi2: None,
             dof: None,

@@ -355,9 +355,10 @@ impl super::Study for ValidationSection {
                 }
                 _ => {}
             }
-            if c.alpha_points.0 < 2 {
+            if c.alpha_points.0 < 2 || c.alpha_points.0 > 1000 {
                 return Err(EngramError::Config(format!(
-                    "{key}.alpha_points': expected at least 2 loads per window"
+                    "{key}.alpha_points' = {}: expected 2 to 1000 loads per window",
+                    c.alpha_points.0
                 )));
             }
             w_theta(self.threshold.0, c.ensemble, c.lambda.0, c.rho())
