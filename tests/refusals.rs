@@ -403,3 +403,35 @@ fn lambda_c_at_a_huge_load_is_infinite() {
         "{out}"
     );
 }
+
+/// Merging a shard that ran with another config names the shard and the line that differs
+/// (it once dumped a parameter struct and said "run its shard first").
+#[test]
+fn merge_names_the_config_line_a_shard_differs_in() {
+    let d = tmpdir("merge");
+    let cfg = format!("{}/configs/retrieval.toml", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(&cfg).unwrap();
+    let other = d.join("other.toml");
+    std::fs::write(&other, text.replacen("seed = 7", "seed = 99", 1)).unwrap();
+    let (a, b) = (d.join("a"), d.join("b"));
+    for (c, out, shard) in [
+        (cfg.as_str(), &a, "0/2"),
+        (other.to_str().unwrap(), &b, "1/2"),
+    ] {
+        let (code, _, err, _) = engram(&[
+            "run",
+            c,
+            "--quick",
+            "--shard",
+            shard,
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        assert_eq!(code, 0, "{err}");
+    }
+    let (sa, sb) = (a.join("retrieval"), b.join("retrieval"));
+    refused(
+        &["merge", sa.to_str().unwrap(), sb.to_str().unwrap()],
+        &["ran with another config", "seed = 99", "seed = 7"],
+    );
+}

@@ -353,6 +353,28 @@ pub fn merge(dirs: &[PathBuf], progress: &Progress) -> Result<StudyReport> {
     let quick = std::fs::read_to_string(first.join(".quick")).is_ok();
     let store = PointStore::new(first)?;
     for d in &dirs[1..] {
+        // a shard run with another config holds points of other keys: say which line differs
+        if let Ok(other) = std::fs::read_to_string(d.join("config.toml")) {
+            if other != text {
+                let (i, a, b) = text
+                    .lines()
+                    .chain(std::iter::repeat(""))
+                    .zip(other.lines().chain(std::iter::repeat("")))
+                    .enumerate()
+                    .find(|(_, (a, b))| a != b)
+                    .map(|(i, (a, b))| (i + 1, a, b))
+                    .unwrap_or((0, "", ""));
+                return Err(EngramError::Config(format!(
+                    "{} ran with another config than {}: line {i} reads '{}' there and '{}' here; \
+                     rerun that shard with {}",
+                    d.display(),
+                    config_path.display(),
+                    b.trim(),
+                    a.trim(),
+                    config_path.display()
+                )));
+            }
+        }
         store.import(d)?;
     }
     let out = first.parent().unwrap_or(Path::new(".")).to_path_buf();
