@@ -33,6 +33,28 @@ fn legends_never_hide_data() {
         .map(|(p, n)| format!("{}: {n} data pixels under the legend", p.display()))
         .collect();
     assert!(bad.is_empty(), "{}", bad.join("\n"));
+    // one spelling for a missing value (README, "Limits and missing values"): an empty field,
+    // never NaN or nan, in every table of every shipped study
+    let mut tables = 0;
+    for study in std::fs::read_dir(&out).unwrap().flatten() {
+        for f in std::fs::read_dir(study.path()).unwrap().flatten() {
+            let p = f.path();
+            if p.extension().is_none_or(|x| x != "csv") {
+                continue;
+            }
+            tables += 1;
+            let text = std::fs::read_to_string(&p).unwrap();
+            for (i, line) in text.lines().enumerate() {
+                assert!(
+                    !line.split(',').any(|v| v.eq_ignore_ascii_case("nan")),
+                    "{}:{}: {line}",
+                    p.display(),
+                    i + 1
+                );
+            }
+        }
+    }
+    assert!(tables >= configs.len(), "{tables} tables");
 }
 
 #[test]
