@@ -1,18 +1,8 @@
 //! The command-line contract (README, "Commands"): columns, lists/ranges, one-line errors for bad input.
 
-use std::process::Command;
+mod common;
 
-fn engram(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_engram"))
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8(out.stdout).unwrap(),
-        String::from_utf8(out.stderr).unwrap(),
-    )
-}
+use common::engram;
 
 fn csv(stdout: &str) -> (Vec<String>, Vec<Vec<String>>) {
     let mut lines = stdout.lines();

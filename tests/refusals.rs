@@ -2,29 +2,15 @@
 //! blamed the wrong parameter now gets one line naming the flag or key, the value and what is
 //! allowed, and writes no file.
 
-use std::path::PathBuf;
-use std::process::Command;
-use std::time::{Duration, Instant};
+mod common;
 
-fn engram(args: &[&str]) -> (i32, String, String, Duration) {
-    let t0 = Instant::now();
-    let out = Command::new(env!("CARGO_BIN_EXE_engram"))
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8(out.stdout).unwrap(),
-        String::from_utf8(out.stderr).unwrap(),
-        t0.elapsed(),
-    )
-}
+use std::path::PathBuf;
+use std::time::Duration;
+
+use common::engram_timed as engram;
 
 fn tmpdir(tag: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("engram-refusal-{tag}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
+    common::tmpdir("refusal", tag)
 }
 
 /// A refusal: exit code ≠ 0, one line on stderr holding every `needle`, within 10 s.

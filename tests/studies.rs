@@ -1,26 +1,15 @@
 //! Every shipped config runs at reduced size (`--quick`): CSV columns and row counts, figures
 //! that decode and are not blank, the manifest; resume, shards + merge, and `engram plot`.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-fn tmpdir(tag: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("engram-study-{tag}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
+use common::engram;
 
-fn engram(args: &[&str]) -> (i32, String, String) {
-    let o = Command::new(env!("CARGO_BIN_EXE_engram"))
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        o.status.code().unwrap_or(-1),
-        String::from_utf8(o.stdout).unwrap(),
-        String::from_utf8(o.stderr).unwrap(),
-    )
+fn tmpdir(tag: &str) -> PathBuf {
+    common::tmpdir("study", tag)
 }
 
 fn config(name: &str) -> String {
