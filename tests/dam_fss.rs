@@ -299,3 +299,39 @@ fn crossing_error_matches_the_spread_over_seeds() {
         "sd {sd} vs reported {rms}: ratio {ratio}"
     );
 }
+
+/// The finite-N map's reported α½ error (order statistics ⊕ the load resolution q/√12) against
+/// the spread of α½ over independent seeds: binary λ = 0.3, N = 30 (fixed norm: draws share
+/// integer critical P, where the order statistics alone gave 0) and gaussian (drawn norms).
+#[test]
+fn map_error_matches_the_spread_over_seeds() {
+    use engram::dam::fss::{map_curve, MapDynamics, MapPoint};
+    let d = MapDynamics::protocol();
+    for kind in [EnsembleKind::Binary, EnsembleKind::Gaussian] {
+        let (mut vals, mut errs) = (Vec::new(), Vec::new());
+        for seed in 0..12u64 {
+            let pt = MapPoint {
+                kind,
+                n: 30,
+                lambda: 0.3,
+                target_norm: None,
+                samples: 300,
+                seed: 100 + seed,
+                dynamics: d,
+                max_patterns: 1 << 30,
+            };
+            let (m, e) = map_curve(&pt, &|| {}).unwrap().alpha_half().unwrap();
+            assert!(e > 0.0, "{kind:?}: zero error");
+            vals.push(m);
+            errs.push(e);
+        }
+        let k = vals.len() as f64;
+        let mean = vals.iter().sum::<f64>() / k;
+        let sd = (vals.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (k - 1.0)).sqrt();
+        let rms = (errs.iter().map(|e| e * e).sum::<f64>() / k).sqrt();
+        let ratio = sd / rms;
+        eprintln!("{kind:?}: sd over seeds {sd:.3e}, rms reported {rms:.3e}, ratio {ratio:.2}");
+        // 12 seeds: the sample sd has a relative spread of about 1/sqrt(22) = 0.21
+        assert!((0.45..=1.8).contains(&ratio), "{kind:?}: ratio {ratio}");
+    }
+}
