@@ -215,6 +215,50 @@ fn output_into_a_directory_leaves_nothing() {
     assert_eq!(std::fs::read_dir(&d).unwrap().count(), 0);
 }
 
+/// An output that cannot be written fails before any work (a file where its directory should
+/// be: refused at once, nothing created); a missing directory is created when the result is
+/// written (`--curve-out results/crossing/curves.csv` in a fresh checkout).
+#[test]
+fn outputs_are_checked_before_the_work_and_directories_created() {
+    let d = tmpdir("outpath");
+    let blocker = d.join("file");
+    std::fs::write(&blocker, "x").unwrap();
+    let base = [
+        "dam",
+        "crossing",
+        "--ensemble",
+        "gaussian",
+        "--n",
+        "20",
+        "--alpha",
+        "0.05:0.4:3",
+        "--lambda",
+        "0.3",
+        "--samples",
+        "300",
+    ];
+    let bad = blocker.join("sub/curves.csv");
+    let mut args: Vec<&str> = base.to_vec();
+    args.extend(["--curve-out", bad.to_str().unwrap()]);
+    let (code, _, err, took) = engram(&args);
+    assert_ne!(code, 0);
+    assert!(
+        err.contains("is not a directory") && err.lines().count() == 1,
+        "{err}"
+    );
+    assert!(took.as_secs_f64() < 2.0, "refused only after {took:?}");
+    assert_eq!(std::fs::read_dir(&d).unwrap().count(), 1);
+    let good = d.join("new/dir/curves.csv");
+    let mut args: Vec<&str> = base.to_vec();
+    args[11] = "8";
+    args.extend(["--curve-out", good.to_str().unwrap()]);
+    let (code, _, err, _) = engram(&args);
+    assert_eq!(code, 0, "{err}");
+    assert!(std::fs::read_to_string(&good)
+        .unwrap()
+        .starts_with("n,alpha,"));
+}
+
 /// A window that never crosses ½: rows with status = no_crossing, empty values (never `nan`),
 /// and a warning on stderr per N.
 #[test]

@@ -98,3 +98,137 @@ fn theory_anchors_exist() {
         missing.join("\n")
     );
 }
+
+/// The anchors a Markdown page defines: `<a id="…">` tags and the code host's heading slugs
+/// (lower case; letters, digits, `-` and `_` kept, spaces to `-`, the rest dropped; a repeated
+/// heading gets `-1`, `-2`, …).
+fn page_anchors(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut seen = std::collections::HashMap::<String, usize>::new();
+    let mut fenced = false;
+    for line in text.lines() {
+        if line.trim_start().starts_with("```") {
+            fenced = !fenced;
+            continue;
+        }
+        if fenced {
+            continue;
+        }
+        let mut rest = line;
+        while let Some(i) = rest.find("<a id=\"") {
+            rest = &rest[i + 7..];
+            if let Some(j) = rest.find('"') {
+                out.push(rest[..j].to_string());
+            }
+        }
+        let t = line.trim_start_matches('#');
+        if line.starts_with('#') && t.starts_with(' ') {
+            let slug: String = t
+                .trim()
+                .to_lowercase()
+                .chars()
+                .filter(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | ' '))
+                .map(|c| if c == ' ' { '-' } else { c })
+                .collect();
+            let n = seen.entry(slug.clone()).or_insert(0);
+            *n += 1;
+            let n = *n - 1;
+            out.push(if n == 0 { slug } else { format!("{slug}-{n}") });
+        }
+    }
+    out
+}
+
+/// Every relative link and image of README.md and docs/ resolves: the file exists and, for a
+/// `#fragment`, the target page defines that anchor (GitHub renders these pages as they are;
+/// this test is the link check a book build would do).
+#[test]
+fn markdown_links_resolve() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut pages = vec![root.join("README.md")];
+    let mut all = Vec::new();
+    files(&root.join("docs"), &mut all);
+    pages.extend(
+        all.into_iter()
+            .filter(|p| p.extension().is_some_and(|x| x == "md")),
+    );
+    let mut bad = Vec::new();
+    let mut checked = 0;
+    for page in &pages {
+        let text = std::fs::read_to_string(page).unwrap();
+        let dir = page.parent().unwrap();
+        let mut fenced = false;
+        for (ln, line) in text.lines().enumerate() {
+            if line.trim_start().starts_with("```") {
+                fenced = !fenced;
+            }
+            if fenced {
+                continue;
+            }
+            let mut rest = line;
+            while let Some(i) = rest.find("](") {
+                rest = &rest[i + 2..];
+                let Some(j) = rest.find(')') else { break };
+                let target = &rest[..j];
+                rest = &rest[j..];
+                if target.contains("://") || target.starts_with("mailto:") {
+                    continue;
+                }
+                checked += 1;
+                let (file, frag) = match target.split_once('#') {
+                    Some((f, a)) => (f, Some(a)),
+                    None => (target, None),
+                };
+                let path = if file.is_empty() {
+                    page.clone()
+                } else {
+                    dir.join(file)
+                };
+                let at = format!(
+                    "{}:{}: ({target})",
+                    page.strip_prefix(root).unwrap().display(),
+                    ln + 1
+                );
+                if !path.exists() {
+                    bad.push(format!("{at}: no such file"));
+                    continue;
+                }
+                if let Some(a) = frag {
+                    if path.extension().is_some_and(|x| x == "md") {
+                        let t = std::fs::read_to_string(&path).unwrap();
+                        if !page_anchors(&t).iter().any(|x| x == a) {
+                            bad.push(format!("{at}: no anchor #{a}"));
+                        }
+                    }
+                }
+            }
+        }
+    }
+    assert!(
+        checked > 50,
+        "only {checked} links found: is the scan still reading them?"
+    );
+    assert!(
+        bad.is_empty(),
+        "{} broken links:\n{}",
+        bad.len(),
+        bad.join("\n")
+    );
+}
+
+/// The slug rule on the headings engram's pages use.
+#[test]
+fn heading_slugs_follow_the_code_host() {
+    let a = page_anchors("# The simulators\n### Finite-size analysis of α₁ (`dam crossing --fss`)\n## Studies (config files)\n## Tests\n## Tests\n```\n# not a heading\n```\n<a id=\"rem\"></a>\n");
+    assert_eq!(
+        a,
+        [
+            "the-simulators",
+            "finite-size-analysis-of-α₁-dam-crossing---fss",
+            "studies-config-files",
+            "tests",
+            "tests-1",
+            "rem"
+        ]
+    );
+}

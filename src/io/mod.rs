@@ -17,6 +17,41 @@ pub use manifest::Manifest;
 pub use points::{PointStore, Schedule};
 pub use table::Table;
 
+/// Check, before any work, that `path` can be written: not a directory, and its nearest
+/// existing ancestor a directory where a probe file can be created (and is removed again).
+/// Nothing is left behind; [`write_atomic`] creates the missing directories when it writes. A
+/// run that would compute for minutes and then fail to write its result fails here instead.
+pub fn prepare_output(path: &Path) -> Result<()> {
+    let io = |e: std::io::Error| EngramError::Io(format!("cannot write {}: {e}", path.display()));
+    if path.is_dir() {
+        return Err(EngramError::Io(format!(
+            "cannot write {}: it is a directory (give a file name)",
+            path.display()
+        )));
+    }
+    let mut dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    while !dir.exists() {
+        dir = match dir.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d,
+            _ => Path::new("."),
+        };
+    }
+    if !dir.is_dir() {
+        return Err(EngramError::Io(format!(
+            "cannot write {}: {} is not a directory",
+            path.display(),
+            dir.display()
+        )));
+    }
+    let probe = dir.join(format!(".engram-probe-{}", std::process::id()));
+    std::fs::File::create(&probe).map_err(io)?;
+    let _ = std::fs::remove_file(&probe);
+    Ok(())
+}
+
 /// Write `bytes` to `path` atomically: a temporary file in the same directory, then rename, so
 /// a reader never sees a half-written result.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
@@ -34,6 +69,9 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     }
     let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
     let written = (|| {
+        if !dir.as_os_str().is_empty() {
+            std::fs::create_dir_all(dir)?;
+        }
         let mut f = std::fs::File::create(&tmp)?;
         f.write_all(bytes)?;
         f.sync_all()?;

@@ -210,7 +210,12 @@ impl serde::Serializer for FieldSer {
         serialize_i64(i64), serialize_u8(u8), serialize_u16(u16), serialize_u32(u32),
         serialize_u64(u64), serialize_char(char), serialize_str(&str));
     fn serialize_f64(self, v: f64) -> std::result::Result<String, SerErr> {
-        Ok(fmt_num(v))
+        // One spelling for a missing value: NaN is an empty field, as `None` is.
+        Ok(if v.is_nan() {
+            String::new()
+        } else {
+            fmt_num(v)
+        })
     }
     fn serialize_f32(self, v: f32) -> std::result::Result<String, SerErr> {
         self.serialize_f64(v.into())
@@ -252,6 +257,153 @@ impl serde::Serializer for FieldSer {
     ) -> std::result::Result<Self::SerializeStruct, SerErr> {
         nested()
     }
+}
+
+/// The mirror of [`FieldSer`]: one CSV field read into a row's field. Floats read an empty
+/// field (and `nan`) as NaN, so a float that the writer printed empty reads back; `Option`
+/// reads an empty field as `None`; unit enum variants by name.
+struct FieldDe<'a>(&'a str);
+
+impl FieldDe<'_> {
+    fn parse<T: std::str::FromStr>(&self, what: &str) -> std::result::Result<T, SerErr> {
+        self.0
+            .trim()
+            .parse()
+            .map_err(|_| serde::de::Error::custom(format!("'{}' is not {what}", self.0)))
+    }
+    fn float(&self) -> std::result::Result<f64, SerErr> {
+        if self.0.trim().is_empty() {
+            Ok(f64::NAN)
+        } else {
+            self.parse("a number")
+        }
+    }
+}
+
+impl<'de> serde::de::IntoDeserializer<'de, SerErr> for FieldDe<'_> {
+    type Deserializer = Self;
+    fn into_deserializer(self) -> Self {
+        self
+    }
+}
+
+macro_rules! parse_fields {
+    ($($method:ident => $visit:ident($ty:ty, $what:literal)),* $(,)?) => {$(
+        fn $method<V: serde::de::Visitor<'de>>(self, v: V) -> std::result::Result<V::Value, SerErr> {
+            v.$visit(self.parse::<$ty>($what)?)
+        }
+    )*};
+}
+
+impl<'de> serde::Deserializer<'de> for FieldDe<'_> {
+    type Error = SerErr;
+    fn deserialize_any<V: serde::de::Visitor<'de>>(
+        self,
+        v: V,
+    ) -> std::result::Result<V::Value, SerErr> {
+        v.visit_str(self.0)
+    }
+    parse_fields!(
+        deserialize_bool => visit_bool(bool, "true or false"),
+        deserialize_i8 => visit_i8(i8, "a whole number"),
+        deserialize_i16 => visit_i16(i16, "a whole number"),
+        deserialize_i32 => visit_i32(i32, "a whole number"),
+        deserialize_i64 => visit_i64(i64, "a whole number"),
+        deserialize_u8 => visit_u8(u8, "a whole number >= 0"),
+        deserialize_u16 => visit_u16(u16, "a whole number >= 0"),
+        deserialize_u32 => visit_u32(u32, "a whole number >= 0"),
+        deserialize_u64 => visit_u64(u64, "a whole number >= 0"),
+    );
+    fn deserialize_f64<V: serde::de::Visitor<'de>>(
+        self,
+        v: V,
+    ) -> std::result::Result<V::Value, SerErr> {
+        v.visit_f64(self.float()?)
+    }
+    fn deserialize_f32<V: serde::de::Visitor<'de>>(
+        self,
+        v: V,
+    ) -> std::result::Result<V::Value, SerErr> {
+        v.visit_f32(self.float()? as f32)
+    }
+    fn deserialize_option<V: serde::de::Visitor<'de>>(
+        self,
+        v: V,
+    ) -> std::result::Result<V::Value, SerErr> {
+        if self.0.is_empty() {
+            v.visit_none()
+        } else {
+            v.visit_some(self)
+        }
+    }
+    fn deserialize_unit<V: serde::de::Visitor<'de>>(
+        self,
+        v: V,
+    ) -> std::result::Result<V::Value, SerErr> {
+        v.visit_unit()
+    }
+    fn deserialize_newtype_struct<V: serde::de::Visitor<'de>>(
+        self,
+        _: &'static str,
+        v: V,
+    ) -> std::result::Result<V::Value, SerErr> {
+        v.visit_newtype_struct(self)
+    }
+    fn deserialize_enum<V: serde::de::Visitor<'de>>(
+        self,
+        _: &'static str,
+        _: &'static [&'static str],
+        v: V,
+    ) -> std::result::Result<V::Value, SerErr> {
+        use serde::de::IntoDeserializer;
+        v.visit_enum(IntoDeserializer::<SerErr>::into_deserializer(self.0))
+    }
+    fn deserialize_ignored_any<V: serde::de::Visitor<'de>>(
+        self,
+        v: V,
+    ) -> std::result::Result<V::Value, SerErr> {
+        v.visit_unit()
+    }
+    serde::forward_to_deserialize_any! {
+        char str string bytes byte_buf unit_struct seq tuple tuple_struct map struct identifier
+        i128 u128
+    }
+}
+
+/// One row from its fields, matched to the columns by name (extra columns are ignored).
+fn row_from<R: DeserializeOwned>(
+    names: &[&str],
+    fields: &csv::StringRecord,
+) -> std::result::Result<R, SerErr> {
+    if fields.len() != names.len() {
+        return Err(serde::de::Error::custom(format!(
+            "{} fields where the header has {}",
+            fields.len(),
+            names.len()
+        )));
+    }
+    let pairs = names.iter().copied().zip(fields.iter().map(FieldDe));
+    R::deserialize(serde::de::value::MapDeserializer::new(pairs))
+}
+
+/// Every row of a reader, by the column names `names`; errors name `what` and the file line,
+/// counting the first record as line `first_line`.
+fn rows_of<R: DeserializeOwned, T: std::io::Read>(
+    r: &mut csv::Reader<T>,
+    names: &[&str],
+    what: &str,
+    first_line: usize,
+) -> Result<Vec<R>> {
+    let mut out = Vec::new();
+    for (i, rec) in r.records().enumerate() {
+        let line = first_line + i;
+        let rec = rec.map_err(|e| EngramError::Io(format!("{what}, line {line}: {e}")))?;
+        out.push(
+            row_from(names, &rec)
+                .map_err(|e| EngramError::Io(format!("{what}, line {line}: {e}")))?,
+        );
+    }
+    Ok(out)
 }
 
 /// CSV bytes of typed rows: the derived header, then one record per row.
@@ -298,33 +450,33 @@ pub fn parse_records<R: DeserializeOwned>(
 ) -> Result<Vec<R>> {
     let mut r = csv::ReaderBuilder::new()
         .has_headers(false)
+        .flexible(true)
         .from_reader(bytes);
-    r.deserialize()
-        .enumerate()
-        .map(|(i, row)| {
-            row.map_err(|e| EngramError::Io(format!("{what}, line {}: {e}", first_line + i)))
-        })
-        .collect()
+    rows_of(&mut r, header::<R>(), what, first_line)
 }
 
 /// Read a CSV file of typed rows; columns are matched by name (the file may hold more).
 pub fn read_csv<R: DeserializeOwned>(path: &Path) -> Result<Vec<R>> {
-    let mut r = csv::Reader::from_path(path)
+    let bytes = std::fs::read(path)
         .map_err(|e| EngramError::Io(format!("cannot read {}: {e}", path.display())))?;
-    let what = path.display().to_string();
-    r.deserialize()
-        .enumerate()
-        .map(|(i, row)| row.map_err(|e| EngramError::Io(format!("{what}, line {}: {e}", i + 2))))
-        .collect()
+    read_with_header(&bytes, &path.display().to_string())
 }
 
 /// Parse CSV text (with header) into typed rows, by column name.
 pub fn parse_csv<R: DeserializeOwned>(text: &str) -> Result<Vec<R>> {
-    let mut r = csv::Reader::from_reader(text.as_bytes());
-    r.deserialize()
-        .enumerate()
-        .map(|(i, row)| row.map_err(|e| EngramError::Io(format!("line {}: {e}", i + 2))))
-        .collect()
+    read_with_header(text.as_bytes(), "csv")
+}
+
+fn read_with_header<R: DeserializeOwned>(bytes: &[u8], what: &str) -> Result<Vec<R>> {
+    let mut r = csv::ReaderBuilder::new().flexible(true).from_reader(bytes);
+    let names: Vec<String> = r
+        .headers()
+        .map_err(|e| EngramError::Io(format!("{what}, line 1: {e}")))?
+        .iter()
+        .map(String::from)
+        .collect();
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    rows_of(&mut r, &names, what, 2)
 }
 
 /// A row type with no instances: the point type of a study that simulates nothing.
@@ -376,5 +528,53 @@ mod tests {
         assert_eq!(to_csv::<R>(&[]).unwrap(), b"n,x,y,name,ok\n");
         let body = records(&rows).unwrap();
         assert_eq!(parse_records::<R>(&body, "t", 1).unwrap(), rows);
+    }
+
+    #[derive(Debug, PartialEq, Serialize, Deserialize)]
+    enum Kind {
+        Crossing,
+        Extrapolated,
+    }
+
+    #[derive(Debug, Serialize, Deserialize)]
+    struct M {
+        x: f64,
+        y: Option<f64>,
+        kind: Kind,
+    }
+
+    /// One spelling for a missing value: NaN and `None` both print empty; an empty float reads
+    /// back as NaN, an empty option as `None`; a bad field names its line and value.
+    #[test]
+    fn nan_is_an_empty_field_and_reads_back() {
+        let rows = vec![
+            M {
+                x: f64::NAN,
+                y: None,
+                kind: Kind::Crossing,
+            },
+            M {
+                x: f64::INFINITY,
+                y: Some(f64::NAN),
+                kind: Kind::Extrapolated,
+            },
+        ];
+        let text = String::from_utf8(to_csv(&rows).unwrap()).unwrap();
+        assert_eq!(text, "x,y,kind\n,,Crossing\ninf,,Extrapolated\n");
+        let back: Vec<M> = parse_csv(&text).unwrap();
+        assert!(back[0].x.is_nan() && back[0].y.is_none() && back[0].kind == Kind::Crossing);
+        assert!(back[1].x == f64::INFINITY && back[1].y.is_none());
+        // Columns by name, extra columns ignored, legacy spellings still read.
+        let back: Vec<M> = parse_csv("kind,extra,y,x\nCrossing,zz,nan,NaN\n").unwrap();
+        assert!(back[0].x.is_nan() && back[0].y.unwrap().is_nan());
+        let e = parse_csv::<M>("x,y,kind\n1,2,Crossing\nabc,2,Crossing\n").unwrap_err();
+        assert!(
+            e.to_string().contains("line 3") && e.to_string().contains("'abc'"),
+            "{e}"
+        );
+        let e = parse_csv::<M>("x,y,kind\n1,2,Sideways\n").unwrap_err();
+        assert!(e.to_string().contains("Sideways"), "{e}");
+        let e = parse_records::<M>(b"1,2\n", "p.csv", 2).unwrap_err();
+        assert!(e.to_string().contains("p.csv, line 2"), "{e}");
     }
 }

@@ -91,6 +91,9 @@ pub fn run(a: FiniteSizeArgs, out: &mut dyn std::io::Write) -> anyhow::Result<()
     if a.samples < 4 {
         anyhow::bail!("invalid --samples {}: expected at least 4 draws", a.samples);
     }
+    if let Some(path) = &a.out {
+        engram::io::prepare_output(path)?;
+    }
     let threads = rayon::current_num_threads().max(1);
     let max_patterns = a.max_patterns;
     let mut rows = Vec::new();

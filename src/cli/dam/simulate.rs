@@ -149,6 +149,12 @@ pub fn crossing(a: CrossingArgs, out: &mut dyn std::io::Write) -> anyhow::Result
     }
     let kind = a.sim.ens.ensemble;
     let lambda = a.sim.lambda.values()[0];
+    if let Some(path) = &a.curve_out {
+        engram::io::prepare_output(path)?;
+    }
+    if let Some(stem) = &a.fss_figure {
+        engram::io::prepare_output(&stem.with_extension("svg"))?;
+    }
     let (points, summaries, rows) = simulate_grid(&a.sim)?;
     if let Some(path) = &a.curve_out {
         engram::io::write_atomic(path, &engram::io::rows::to_csv(&rows)?)?;
@@ -274,6 +280,9 @@ type Grid = (
 );
 
 pub fn run(a: SimulateArgs, out: &mut dyn std::io::Write) -> anyhow::Result<()> {
+    if let Some(path) = &a.out {
+        engram::io::prepare_output(path)?;
+    }
     let (_, _, rows) = simulate_grid(&a)?;
     match &a.out {
         None => write_rows(out, &rows),

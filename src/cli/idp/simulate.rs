@@ -109,6 +109,9 @@ pub fn sequence_simulate(a: &SeqArgs, out: &mut dyn std::io::Write) -> anyhow::R
     };
     let theta = 1.0;
     let map = SequenceMap::new(a.kappa, theta)?;
+    if let Some(path) = &a.series_out {
+        engram::io::prepare_output(path)?;
+    }
     let pb = progress_bar(a.common.trials as u64);
     let runs = (0..a.common.trials)
         .into_par_iter()
