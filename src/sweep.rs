@@ -1,4 +1,4 @@
-//! Parameter lists and ranges (README, "Commands"): `a,b,c` or `from:to:points` (inclusive, linear).
+//! Parameter lists and ranges (docs/guide.md, "Commands"): `a,b,c` or `from:to:points` (inclusive, linear).
 
 use crate::error::{EngramError, Result};
 

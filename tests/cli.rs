@@ -1,4 +1,4 @@
-//! The command-line contract (README, "Commands"): columns, lists/ranges, one-line errors for bad input.
+//! The command-line contract (docs/guide.md, "Commands"): columns, lists/ranges, one-line errors for bad input.
 
 mod common;
 
@@ -341,7 +341,7 @@ fn simulate_bad_input() {
     }
 }
 
-/// `dam simulate` columns (README, "Commands") and `--threads 1` vs `--threads 2` give the same bytes.
+/// `dam simulate` columns (docs/guide.md, "Commands") and `--threads 1` vs `--threads 2` give the same bytes.
 #[test]
 fn simulate_columns_and_thread_independence() {
     let args = |t: &'static str| {
@@ -369,7 +369,7 @@ fn simulate_columns_and_thread_independence() {
     let (code, two, _) = engram(&args("2"));
     assert_eq!(code, 0);
     assert_eq!(one, two);
-    // the header is the typed row's (README documents it: checked in readme_columns)
+    // the header is the typed row's (docs/simulator.md documents it: checked in readme_columns)
     let rows: Vec<engram::dam::table::SimRow> = engram::io::rows::parse_csv(&one).unwrap();
     assert_eq!(
         one.lines().next().unwrap(),
@@ -380,15 +380,15 @@ fn simulate_columns_and_thread_independence() {
     assert_eq!(rows[0].patterns, (0.3f64 * 12.0).exp().round() as usize);
 }
 
-/// README's `dam simulate` column list is the typed row's header, and so is the CLI help.
+/// docs/simulator.md's `dam simulate` column list is the typed row's header, and so is the CLI help.
 #[test]
 fn readme_columns() {
     let header = engram::io::rows::header::<engram::dam::table::SimRow>().join(",");
     let readme =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/simulator.md")).unwrap();
     assert!(
         readme.contains(&format!("`{header}`")),
-        "README lacks {header}"
+        "docs/simulator.md lacks {header}"
     );
 }
 
@@ -422,7 +422,7 @@ fn crossing_columns() {
     }
 }
 
-/// `engram idp` commands (README, "Commands"): columns and reference values (docs/theory.md#sequence: κ = 6 ⇒
+/// `engram idp` commands (docs/guide.md, "Commands"): columns and reference values (docs/theory.md#sequence: κ = 6 ⇒
 /// Z₊ = 4.732, Z₋ = 1.268, dwell 1.554; β = 10: α_exist(σ = 0.5) = 0.457).
 #[test]
 fn idp_commands_columns() {
@@ -1036,7 +1036,7 @@ fn crossing_fss_rows() {
             assert_eq!(loo.count(), 3, "{out}");
         }
     }
-    // the REM crossing at ½ lies above the simulated one at every N (see README)
+    // the REM crossing at ½ lies above the simulated one at every N (see docs/simulator.md)
     for n in ["12", "16", "20"] {
         let get = |k: &str| -> f64 {
             rows.iter().find(|r| r[0] == n && r[kind] == k).unwrap()[1]

@@ -33,7 +33,7 @@ fn legends_never_hide_data() {
         .map(|(p, n)| format!("{}: {n} data pixels under the legend", p.display()))
         .collect();
     assert!(bad.is_empty(), "{}", bad.join("\n"));
-    // one spelling for a missing value (README, "Limits and missing values"): an empty field,
+    // one spelling for a missing value (README, "Output conventions"): an empty field,
     // never NaN or nan, in every table of every shipped study
     let mut tables = 0;
     for study in std::fs::read_dir(&out).unwrap().flatten() {

@@ -232,3 +232,14 @@ fn heading_slugs_follow_the_code_host() {
         ]
     );
 }
+
+/// README.md is the five-minute page (at most ~250 lines); the rest lives in docs/.
+#[test]
+fn readme_is_short() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let n = std::fs::read_to_string(root.join("README.md"))
+        .unwrap()
+        .lines()
+        .count();
+    assert!(n <= 250, "README.md has {n} lines; move detail into docs/");
+}

@@ -1,5 +1,5 @@
 //! Command-line layer: clap definitions and CSV printing. Everything it computes comes from
-//! the library; README.md lists every command with its columns.
+//! the library; docs/guide.md lists every command with its columns.
 
 mod common;
 mod dam;

@@ -1,6 +1,6 @@
 //! The DAM tables as typed CSV rows: thresholds, REM solutions, basins, λ_c, the scaled
 //! regime (the theory commands), and the simulation table: one row per point, the measurements of
-//! [`super::summary::SimSummary`] with the theory beside them (the `dam simulate` columns of the README),
+//! [`super::summary::SimSummary`] with the theory beside them (the `dam simulate` columns of docs/simulator.md),
 //! then the batch layout: stores, targets per store, design effect of p_retrieved, planted
 //! norm (empty: as drawn), store format and stream mode.
 
