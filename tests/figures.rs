@@ -2,6 +2,8 @@
 //! paper-size figure is rendered a second time without its legend, and the legend box of the
 //! real figure must cover no data pixel (marker, error bar, line) of that drawing. Also: the
 //! PNG is the rasterised SVG (same size), and the label markup becomes real sub/superscripts.
+//! The axes keep at least 80% of the canvas width, probability bars stay inside [0, 1], and
+//! every PNG carries its DPI.
 
 use std::path::Path;
 
@@ -27,11 +29,31 @@ fn legends_never_hide_data() {
     }
     let audit = engram::plot::take_legend_audit();
     assert!(audit.len() >= configs.len(), "{} figures", audit.len());
-    let bad: Vec<String> = audit
-        .iter()
-        .filter(|(_, n)| *n > 0)
-        .map(|(p, n)| format!("{}: {n} data pixels under the legend", p.display()))
-        .collect();
+    let mut bad: Vec<String> = Vec::new();
+    for a in &audit {
+        let name = a.png.display();
+        if a.ink_under_legend > 0 {
+            bad.push(format!(
+                "{name}: {} data pixels under the legend",
+                a.ink_under_legend
+            ));
+        }
+        // the axes keep at least 80% of the width (a legend that fits no corner goes above)
+        if a.axes_fraction < 0.8 {
+            bad.push(format!(
+                "{name}: axes {:.0}% of the width",
+                100.0 * a.axes_fraction
+            ));
+        }
+        // probabilities are drawn with bars inside [0, 1] (Wilson intervals)
+        let stem = a.png.file_stem().unwrap().to_string_lossy().into_owned();
+        if stem.starts_with("p_retrieved") {
+            let (lo, hi) = a.bars.expect("a probability figure with error bars");
+            if lo < -1e-12 || hi > 1.0 + 1e-12 {
+                bad.push(format!("{name}: probability bars reach [{lo}, {hi}]"));
+            }
+        }
+    }
     assert!(bad.is_empty(), "{}", bad.join("\n"));
     // one spelling for a missing value (README, "Output conventions"): an empty field,
     // never NaN or nan, in every table of every shipped study
@@ -55,6 +77,43 @@ fn legends_never_hide_data() {
         }
     }
     assert!(tables >= configs.len(), "{tables} tables");
+    // every PNG carries its resolution: 300 dpi for the paper size (1020 px = 3.4 in), 200 dpi
+    // for the talk size
+    let mut pngs = 0;
+    for study in std::fs::read_dir(&out).unwrap().flatten() {
+        for f in std::fs::read_dir(study.path()).unwrap().flatten() {
+            let p = f.path();
+            if p.extension().is_none_or(|x| x != "png") {
+                continue;
+            }
+            pngs += 1;
+            let dpi = png_dpi(&std::fs::read(&p).unwrap());
+            let want = if p.to_string_lossy().ends_with("_talk.png") {
+                200
+            } else {
+                300
+            };
+            assert_eq!(dpi, Some(want), "{}", p.display());
+        }
+    }
+    assert!(pngs >= 2 * configs.len(), "{pngs} PNGs");
+}
+
+/// The resolution in a PNG's pHYs chunk (pixels per metre, unit metre), in dpi.
+fn png_dpi(bytes: &[u8]) -> Option<u32> {
+    let mut i = 8;
+    while i + 12 <= bytes.len() {
+        let len = u32::from_be_bytes(bytes[i..i + 4].try_into().unwrap()) as usize;
+        let kind = &bytes[i + 4..i + 8];
+        if kind == b"pHYs" && len == 9 {
+            let d = &bytes[i + 8..i + 17];
+            let x = u32::from_be_bytes(d[0..4].try_into().unwrap());
+            let y = u32::from_be_bytes(d[4..8].try_into().unwrap());
+            return (x == y && d[8] == 1).then(|| (x as f64 * 0.0254).round() as u32);
+        }
+        i += 12 + len;
+    }
+    None
 }
 
 #[test]

@@ -7,7 +7,9 @@ use std::sync::atomic::Ordering;
 use plotters::coord::ranged1d::{AsRangedCoord, ValueFormatter};
 use plotters::prelude::*;
 
-use super::legend::{corner_at, draw_legend, legend_size, Glyph, Rect, AUDIT, LEGEND_AUDIT};
+use super::legend::{
+    corner_at, draw_legend, legend_size, FigureAudit, Glyph, Rect, AUDIT, LEGEND_AUDIT,
+};
 #[cfg(feature = "pdf")]
 use super::raster::svg_to_pdf;
 use super::raster::{rasterise_png, rasterise_rgb, register_fonts};
@@ -15,19 +17,101 @@ use super::*;
 use crate::error::Result;
 use crate::io::write_atomic;
 
+/// Major (labelled) and minor tick positions of a log axis over [lo, hi]: every decade; with
+/// fewer than two decades inside also 2 and 5 times a decade (labelled); minors at the other
+/// integer multiples.
+pub(super) fn log_ticks(lo: f64, hi: f64) -> (Vec<f64>, Vec<f64>) {
+    let (mut major, mut minor) = (Vec::new(), Vec::new());
+    if !(lo > 0.0 && hi > lo && hi.is_finite()) {
+        return (major, minor);
+    }
+    let (k0, k1) = (lo.log10().floor() as i32, hi.log10().ceil() as i32);
+    let decades = (k0..=k1)
+        .filter(|&k| (lo..=hi).contains(&10f64.powi(k)))
+        .count();
+    for k in k0..=k1 {
+        for m in 1..10 {
+            let v = m as f64 * 10f64.powi(k);
+            if !(lo..=hi).contains(&v) {
+                continue;
+            }
+            if m == 1 || (decades < 2 && (m == 2 || m == 5)) {
+                major.push(v);
+            } else {
+                minor.push(v);
+            }
+        }
+    }
+    (major, minor)
+}
+
+/// A log-axis tick label in one format per axis: plain for labels in [0.01, 1000], else
+/// m×10^{k} with a real superscript.
+fn log_label(v: f64, plain: bool) -> String {
+    if plain {
+        return tick(&v);
+    }
+    let k = v.log10().floor() as i32;
+    let m = (v / 10f64.powi(k)).round() as i32;
+    let exp = if k < 0 {
+        format!("−{}", -k)
+    } else {
+        k.to_string()
+    };
+    if m == 1 {
+        format!("10^{{{exp}}}")
+    } else {
+        format!("{m}×10^{{{exp}}}")
+    }
+}
+
+thread_local! {
+    /// Whether the log axis being drawn uses plain labels (x, y): set by `draw_in`.
+    static LOG_PLAIN: std::cell::Cell<(bool, bool)> = const { std::cell::Cell::new((true, true)) };
+}
+
+fn x_log_fmt(v: &f64) -> String {
+    log_label(*v, LOG_PLAIN.with(|c| c.get().0))
+}
+
+fn y_log_fmt(v: &f64) -> String {
+    log_label(*v, LOG_PLAIN.with(|c| c.get().1))
+}
+
+/// Space reserved above the axes (pixels): the subtitle line and a legend that fits no corner.
+#[derive(Clone, Copy)]
+pub(super) struct Top {
+    subtitle: i32,
+    legend: i32,
+}
+
+/// What a drawing pass decided: the legend box, the height a legend above the axes needs (0:
+/// it fits a corner, or is drawn), and the axes' share of the canvas width.
+pub(super) struct Layout {
+    rect: Option<Rect>,
+    legend_above: i32,
+    axes_fraction: f64,
+}
+
 impl Figure {
     /// Data range over curves, vertical lines and cells, padded by 4% (log axes: in log space).
     fn ranges(&self) -> ((f64, f64), (f64, f64)) {
         let mut xs: Vec<f64> = Vec::new();
         let mut ys: Vec<f64> = Vec::new();
         for c in &self.curves {
-            for &(x, y, e) in &c.points {
+            for (i, &(x, y, _)) in c.points.iter().enumerate() {
                 if x.is_finite() && y.is_finite() {
                     xs.push(x);
-                    ys.push(y - e.max(0.0));
-                    ys.push(y + e.max(0.0));
+                    ys.push(y);
+                    if let Some((lo, hi)) = c.bar(i) {
+                        ys.extend([lo, hi]);
+                    }
                 }
             }
+        }
+        for l in &self.labels {
+            xs.push(l.x);
+            ys.push(l.y);
         }
         for v in &self.vlines {
             if v.x.is_finite() {
@@ -83,8 +167,8 @@ impl Figure {
         let mut paper_svg = String::new();
         for (size, suffix) in [(PAPER, ".png"), (TALK, "_talk.png")] {
             let path = with_ext(suffix);
-            let (svg, rect) = self.svg(size, true).map_err(|e| plot_err(&path, e))?;
-            let png = rasterise_png(&svg).map_err(|e| plot_err(&path, e))?;
+            let (svg, rect, axes) = self.svg(size, true).map_err(|e| plot_err(&path, e))?;
+            let png = rasterise_png(&svg, size.dpi).map_err(|e| plot_err(&path, e))?;
             write_atomic(&path, &png)?;
             written.push(path.clone());
             if size.w == PAPER.w {
@@ -93,7 +177,13 @@ impl Figure {
                         Some(r) => self.ink_under(size, r).map_err(|e| plot_err(&path, e))?,
                         None => 0,
                     };
-                    AUDIT.lock().expect("audit lock").push((path.clone(), n));
+                    AUDIT.lock().expect("audit lock").push(FigureAudit {
+                        png: path.clone(),
+                        ink_under_legend: n,
+                        axes_fraction: axes,
+                        legend_entries: self.legend_entries().len(),
+                        bars: self.bar_extent(),
+                    });
                 }
                 paper_svg = svg;
             }
@@ -114,25 +204,54 @@ impl Figure {
     }
 
     /// The SVG drawing at `size` (markup expanded) and the legend box in pixels, if any.
-    fn svg(&self, size: Size, legend: bool) -> std::result::Result<(String, Option<Rect>), String> {
-        let mut svg = String::new();
-        let rect;
-        {
-            let root = SVGBackend::with_string(&mut svg, (size.w, size.h)).into_drawing_area();
-            rect = self.draw(&root, size, legend)?;
-            root.present().map_err(|e| e.to_string())?;
+    ///
+    /// The axes keep their size: a subtitle, and a legend that fits no corner of the axes, go
+    /// above them on a taller canvas (the legend in as many columns as the width holds).
+    fn svg(
+        &self,
+        size: Size,
+        legend: bool,
+    ) -> std::result::Result<(String, Option<Rect>, f64), String> {
+        let pass = |size: Size, top: Top| -> std::result::Result<(String, Layout), String> {
+            let mut svg = String::new();
+            let layout;
+            {
+                let root = SVGBackend::with_string(&mut svg, (size.w, size.h)).into_drawing_area();
+                layout = self.draw(&root, size, legend, top)?;
+                root.present().map_err(|e| e.to_string())?;
+            }
+            Ok((svg, layout))
+        };
+        let subtitle = if self.subtitle.is_empty() {
+            0
+        } else {
+            (size.tick * 1.4).ceil() as i32
+        };
+        let mut top = Top {
+            subtitle,
+            legend: 0,
+        };
+        let grown = |top: Top| Size {
+            h: size.h + (top.subtitle + top.legend) as u32,
+            ..size
+        };
+        let (mut svg, mut layout) = pass(grown(top), top)?;
+        if layout.legend_above > 0 {
+            top.legend = layout.legend_above;
+            (svg, layout) = pass(grown(top), top)?;
         }
-        Ok((markup_to_svg(&svg), rect))
+        Ok((markup_to_svg(&svg), layout.rect, layout.axes_fraction))
     }
 
     /// Pixels of data ink (not white) inside `rect` in the drawing without its legend: 0 means
     /// the legend hides no marker, error bar or line.
     fn ink_under(&self, size: Size, rect: Rect) -> std::result::Result<usize, String> {
-        let (svg, _) = self.svg(size, false)?;
+        let (svg, _, _) = self.svg(size, false)?;
         let pix = rasterise_rgb(&svg)?;
         let (x0, y0, x1, y1) = rect;
+        let h = (pix.len() / 3 / size.w as usize) as i32;
         let mut n = 0;
-        for y in y0.max(0)..y1.min(size.h as i32) {
+        for y in y0.max(0)..y1.min(h) {
             for x in x0.max(0)..x1.min(size.w as i32) {
                 let i = 3 * (y as usize * size.w as usize + x as usize);
                 // antialiasing fringes of far-away strokes stay near white
@@ -142,6 +261,23 @@ impl Figure {
             }
         }
         Ok(n)
+    }
+
+    /// The lowest and highest end of any error bar, and whether the curve is a probability
+    /// (y range inside [−0.05, 1.05]): for the audit that probability bars stay in [0, 1].
+    fn bar_extent(&self) -> Option<(f64, f64)> {
+        let mut ext: Option<(f64, f64)> = None;
+        for c in &self.curves {
+            for i in 0..c.points.len() {
+                if let Some((lo, hi)) = c.bar(i) {
+                    ext = Some(match ext {
+                        Some((a, b)) => (a.min(lo), b.max(hi)),
+                        None => (lo, hi),
+                    });
+                }
+            }
+        }
+        ext
     }
 
     /// Legend entries in drawing order: cell colours, vertical lines, curves.
@@ -219,12 +355,26 @@ impl Figure {
             }
             for p in pts {
                 ink.push(px(p.0, p.1));
-                if c.style == Style::Points && p.2 > 0.0 {
-                    let (lo, hi) = (px(p.0, p.1 - p.2), px(p.0, p.1 + p.2));
+            }
+            if c.style == Style::Points {
+                for i in 0..c.points.len() {
+                    let p = c.points[i];
+                    let Some((blo, bhi)) = c.bar(i) else { continue };
+                    if !(p.0.is_finite() && p.1.is_finite()) {
+                        continue;
+                    }
+                    let (lo, hi) = (px(p.0, blo), px(p.0, bhi));
                     for y in (hi.1.min(lo.1)..=hi.1.max(lo.1)).step_by(4) {
                         ink.push((lo.0, y));
                     }
                 }
+            }
+        }
+        for l in &self.labels {
+            let (x, y) = px(l.x, l.y);
+            let half = (size.tick * 0.4 * l.text.chars().count() as f64 / 2.0) as i32;
+            for dx in (-half..=half).step_by(4) {
+                ink.push((x + dx, y));
             }
         }
         for v in &self.vlines {
@@ -276,35 +426,36 @@ impl Figure {
         root: &DrawingArea<DB, plotters::coord::Shift>,
         size: Size,
         legend: bool,
-    ) -> std::result::Result<Option<Rect>, String> {
+        top: Top,
+    ) -> std::result::Result<Layout, String> {
         root.fill(&WHITE).map_err(|e| e.to_string())?;
         let ((x0, x1), (y0, y1)) = self.ranges();
+        // log axes: a label at every decade (and at 2 and 5 when the range spans less than two
+        // decades), minor ticks at the other integers times a power of ten
+        let lx = || (x0..x1).log_scale().with_key_points(log_ticks(x0, x1).0);
+        let ly = || (y0..y1).log_scale().with_key_points(log_ticks(y0, y1).0);
         match (self.x_log, self.y_log) {
-            (false, false) => self.draw_in(root, size, x0..x1, y0..y1, legend),
-            (true, false) => self.draw_in(root, size, (x0..x1).log_scale(), y0..y1, legend),
-            (false, true) => self.draw_in(root, size, x0..x1, (y0..y1).log_scale(), legend),
-            (true, true) => self.draw_in(
-                root,
-                size,
-                (x0..x1).log_scale(),
-                (y0..y1).log_scale(),
-                legend,
-            ),
+            (false, false) => self.draw_in(root, size, &|| x0..x1, &|| y0..y1, legend, top),
+            (true, false) => self.draw_in(root, size, &lx, &|| y0..y1, legend, top),
+            (false, true) => self.draw_in(root, size, &|| x0..x1, &ly, legend, top),
+            (true, true) => self.draw_in(root, size, &lx, &ly, legend, top),
         }
     }
 
+    /// Draw with the axes' coordinates made by `xr` and `yr` (called once per layout pass).
     fn draw_in<DB, XR, YR>(
         &self,
         root: &DrawingArea<DB, plotters::coord::Shift>,
         size: Size,
-        xr: XR,
-        yr: YR,
+        xr: &dyn Fn() -> XR,
+        yr: &dyn Fn() -> YR,
         legend: bool,
-    ) -> std::result::Result<Option<Rect>, String>
+        top: Top,
+    ) -> std::result::Result<Layout, String>
     where
         DB: DrawingBackend,
-        XR: AsRangedCoord<Value = f64> + Clone,
-        YR: AsRangedCoord<Value = f64> + Clone,
+        XR: AsRangedCoord<Value = f64>,
+        YR: AsRangedCoord<Value = f64>,
         XR::CoordDescType: ValueFormatter<f64>,
         YR::CoordDescType: ValueFormatter<f64>,
     {
@@ -313,14 +464,16 @@ impl Figure {
         let tick_font = ("sans-serif", size.tick).into_font();
         let entries = self.legend_entries();
         let legend_font: TextStyle = ("sans-serif", size.tick * 0.85).into_font().into();
-        let (bw, bh, line_h) = legend_size(root, &entries, &legend_font)?;
+        let (bw, bh, line_h) = legend_size(root, &entries, &legend_font, 1)?;
+        let margin = size.font as i32 / 2;
         let build = |right: u32| {
             ChartBuilder::on(root)
-                .margin(size.font as u32 / 2)
-                .margin_right(size.font as u32 / 2 + right)
+                .margin(margin as u32)
+                .margin_right(margin as u32 + right)
+                .margin_top((margin + top.subtitle + top.legend) as u32)
                 .x_label_area_size((size.font * 2.2) as u32)
                 .y_label_area_size((size.font * 3.5) as u32)
-                .build_cartesian_2d(xr.clone(), yr.clone())
+                .build_cartesian_2d(xr(), yr())
                 .map_err(|e| err(&e))
         };
         // where the legend goes: the corner covering the least data, or outside on the right
@@ -330,8 +483,18 @@ impl Figure {
             let (corner, covered) = self.best_corner(&probe, size, bw, bh);
             placement = Some(if covered == 0 { Some(corner) } else { None });
         }
-        let outside = matches!(placement, Some(None));
-        let mut chart = build(if outside { (bw + 20) as u32 } else { 0 })?;
+        let mut chart = build(0)?;
+        {
+            let plain = |r: std::ops::Range<f64>| {
+                log_ticks(r.start, r.end)
+                    .0
+                    .iter()
+                    .all(|v| (0.01..=1000.0).contains(v))
+            };
+            LOG_PLAIN.with(|c| c.set((plain(chart.x_range()), plain(chart.y_range()))));
+        }
+        let xf: &dyn Fn(&f64) -> String = if self.x_log { &x_log_fmt } else { &tick };
+        let yf: &dyn Fn(&f64) -> String = if self.y_log { &y_log_fmt } else { &tick };
         chart
             .configure_mesh()
             .disable_mesh()
@@ -341,11 +504,40 @@ impl Figure {
             .label_style(tick_font.clone())
             .x_labels(6)
             .y_labels(6)
-            .x_label_formatter(&tick)
-            .y_label_formatter(&tick)
+            .x_label_formatter(xf)
+            .y_label_formatter(yf)
             .axis_style(BLACK.stroke_width(2))
             .draw()
             .map_err(|e| err(&e))?;
+        // minor ticks of log axes, drawn outward like plotters' major ones (half their length)
+        {
+            let area = chart.plotting_area();
+            let (aw, ah) = area.dim_in_pixel();
+            let base = area.get_base_pixel();
+            let minor = BLACK.stroke_width(2);
+            let len = (size.tick / 5.0) as i32;
+            if self.x_log {
+                let r = chart.x_range();
+                for m in log_ticks(r.start, r.end).1 {
+                    let (px, _) = chart.backend_coord(&(m, chart.y_range().start));
+                    if px >= base.0 && px <= base.0 + aw as i32 {
+                        let yb = base.1 + ah as i32;
+                        root.draw(&PathElement::new([(px, yb), (px, yb + len)], minor))
+                            .map_err(|e| err(&e))?;
+                    }
+                }
+            }
+            if self.y_log {
+                let r = chart.y_range();
+                for m in log_ticks(r.start, r.end).1 {
+                    let (_, py) = chart.backend_coord(&(chart.x_range().start, m));
+                    if py >= base.1 && py <= base.1 + ah as i32 {
+                        root.draw(&PathElement::new([(base.0 - len, py), (base.0, py)], minor))
+                            .map_err(|e| err(&e))?;
+                    }
+                }
+            }
+        }
         let lw = size.line;
         for c in &self.cells {
             let (r, g, b) = c.rgb;
@@ -395,18 +587,28 @@ impl Figure {
                     ))
                     .map_err(|e| err(&e))?,
                 Style::Points => {
-                    chart
-                        .draw_series(pts.iter().filter(|p| p.2 > 0.0).map(|p| {
-                            ErrorBar::new_vertical(
-                                p.0,
-                                p.1 - p.2,
-                                p.1,
-                                p.1 + p.2,
-                                col.stroke_width(lw.max(2) - 1),
-                                3 * size.marker,
-                            )
-                        }))
-                        .map_err(|e| err(&e))?;
+                    let bars: Vec<(f64, f64, f64, f64)> = (0..c.points.len())
+                        .filter(|&i| c.points[i].0.is_finite() && c.points[i].1.is_finite())
+                        .filter_map(|i| {
+                            c.bar(i)
+                                .map(|(lo, hi)| (c.points[i].0, lo, c.points[i].1, hi))
+                        })
+                        .collect();
+                    // a bar and its two caps, drawn by hand (plotters' ErrorBar adds a ring
+                    // at the centre that the legend's dot does not show)
+                    let style = col.stroke_width(lw.max(2) - 1);
+                    let cap = (3 * size.marker / 2) as i32;
+                    for &(x, lo, _, hi) in &bars {
+                        let (a, b) = (chart.backend_coord(&(x, lo)), chart.backend_coord(&(x, hi)));
+                        for seg in [
+                            [a, b],
+                            [(a.0 - cap, a.1), (a.0 + cap, a.1)],
+                            [(b.0 - cap, b.1), (b.0 + cap, b.1)],
+                        ] {
+                            root.draw(&PathElement::new(seg, style))
+                                .map_err(|e| err(&e))?;
+                        }
+                    }
                     chart
                         .draw_series(
                             pts.iter()
@@ -416,18 +618,73 @@ impl Figure {
                 }
             };
         }
-        let Some(placement) = placement else {
-            return Ok(None);
-        };
+        let label_style: TextStyle = ("sans-serif", size.tick).into_font().into();
+        let centred = label_style.pos(plotters::style::text_anchor::Pos::new(
+            plotters::style::text_anchor::HPos::Center,
+            plotters::style::text_anchor::VPos::Center,
+        ));
+        for l in &self.labels {
+            let at = chart.backend_coord(&(l.x, l.y));
+            root.draw_text(&l.text, &centred, at).map_err(|e| err(&e))?;
+        }
         let area = chart.plotting_area();
         let (aw, ah) = area.dim_in_pixel();
         let base = area.get_base_pixel();
-        let (lx, ly) = match placement {
+        if !self.subtitle.is_empty() {
+            // shrink a subtitle that would not fit the canvas width
+            let mut font = size.tick * 0.9;
+            let probe: TextStyle = ("sans-serif", font).into_font().into();
+            let (tw, _) = root
+                .estimate_text_size(&self.subtitle, &probe)
+                .map_err(|e| err(&e))?;
+            let room = size.w as f64 - 2.0 * margin as f64;
+            let mut half = tw as i32 / 2;
+            if tw as f64 > room {
+                font *= room / tw as f64;
+                half = room as i32 / 2;
+            }
+            // centred over the axes, kept inside the canvas
+            let cx = (base.0 + aw as i32 / 2).clamp(margin + half, size.w as i32 - margin - half);
+            let sub: TextStyle = ("sans-serif", font).into_font().into();
+            let sub = sub.pos(plotters::style::text_anchor::Pos::new(
+                plotters::style::text_anchor::HPos::Center,
+                plotters::style::text_anchor::VPos::Center,
+            ));
+            root.draw_text(&self.subtitle, &sub, (cx, margin + top.subtitle / 2))
+                .map_err(|e| err(&e))?;
+        }
+        let axes_fraction = aw as f64 / size.w as f64;
+        let Some(placement) = placement else {
+            return Ok(Layout {
+                rect: None,
+                legend_above: 0,
+                axes_fraction,
+            });
+        };
+        let (lx, ly, cols, (bw, bh)) = match placement {
             Some(c) => {
                 let (x, y) = corner_at(c, (aw, ah), bw, bh);
-                (base.0 + x, base.1 + y)
+                (base.0 + x, base.1 + y, 1, (bw, bh))
             }
-            None => (base.0 + aw as i32 + 12, base.1 + 5),
+            None => {
+                // above the axes, in as many columns as the axes' width holds
+                let entry_w = bw - 10;
+                let cols = ((aw as i32 - 10) / entry_w).clamp(1, entries.len().max(1) as i32);
+                let (w, h, _) = legend_size(root, &entries, &legend_font, cols as usize)?;
+                if top.legend == 0 {
+                    return Ok(Layout {
+                        rect: None,
+                        legend_above: h + margin / 2,
+                        axes_fraction,
+                    });
+                }
+                (
+                    base.0 + (aw as i32 - w) / 2,
+                    margin + top.subtitle,
+                    cols as usize,
+                    (w, h),
+                )
+            }
         };
         // without `legend` the same layout is drawn without the box (the legend audit)
         if legend {
@@ -438,9 +695,13 @@ impl Figure {
                 size,
                 (lx, ly),
                 (bw, bh),
-                line_h,
+                (line_h, cols),
             )?;
         }
-        Ok(Some((lx, ly, lx + bw, ly + bh)))
+        Ok(Layout {
+            rect: Some((lx, ly, lx + bw, ly + bh)),
+            legend_above: 0,
+            axes_fraction,
+        })
     }
 }

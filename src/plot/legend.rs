@@ -18,11 +18,13 @@ pub(super) enum Glyph {
     Fill(RGBColor),
 }
 
-/// Width, height and line height of the legend box (glyph slot 40 px, margins 10 px).
+/// Width, height and line height of the legend box with its entries in `cols` columns (each
+/// column as wide as the widest entry: glyph slot 40 px, gap 10 px; margins 10 px).
 pub(super) fn legend_size<DB: DrawingBackend>(
     root: &DrawingArea<DB, plotters::coord::Shift>,
     entries: &[(String, Glyph)],
     font: &TextStyle,
+    cols: usize,
 ) -> std::result::Result<(i32, i32, i32), String> {
     let mut w = 0;
     let mut line_h = 0;
@@ -34,7 +36,9 @@ pub(super) fn legend_size<DB: DrawingBackend>(
         line_h = line_h.max(th as i32);
     }
     let line_h = (line_h as f64 * 1.25).ceil() as i32;
-    Ok((w + 40 + 20, line_h * entries.len() as i32 + 20, line_h))
+    let cols = cols.max(1);
+    let rows = entries.len().div_ceil(cols) as i32;
+    Ok((cols as i32 * (w + 50) + 10, line_h * rows + 20, line_h))
 }
 
 /// Top-left corner of a legend box of size (bw, bh) in a plotting area of `dim` pixels.
@@ -61,7 +65,7 @@ pub(super) fn draw_legend<DB: DrawingBackend>(
     size: Size,
     at: (i32, i32),
     (bw, bh): (i32, i32),
-    line_h: i32,
+    (line_h, cols): (i32, usize),
 ) -> std::result::Result<(), String> {
     let e = |e: &dyn std::fmt::Display| e.to_string();
     let (x, y) = at;
@@ -76,9 +80,12 @@ pub(super) fn draw_legend<DB: DrawingBackend>(
     ))
     .map_err(|x| e(&x))?;
     let lw = size.line;
+    let cols = cols.max(1);
+    let col_w = (bw - 10) / cols as i32;
     for (k, (label, glyph)) in entries.iter().enumerate() {
-        let cy = y + 10 + line_h * k as i32 + line_h / 2;
-        let gx = x + 10;
+        let (row, col) = ((k / cols) as i32, (k % cols) as i32);
+        let cy = y + 10 + line_h * row + line_h / 2;
+        let gx = x + 10 + col * col_w;
         match *glyph {
             Glyph::Line(c) => root
                 .draw(&PathElement::new(
@@ -109,7 +116,7 @@ pub(super) fn draw_legend<DB: DrawingBackend>(
             plotters::style::text_anchor::HPos::Left,
             plotters::style::text_anchor::VPos::Center,
         ));
-        root.draw_text(label, &style, (x + 50, cy))
+        root.draw_text(label, &style, (gx + 40, cy))
             .map_err(|x| e(&x))?;
     }
     Ok(())
@@ -120,7 +127,22 @@ pub(super) type Rect = (i32, i32, i32, i32);
 
 /// Whether [`Figure::render`] records the data ink under each legend (for tests).
 pub(super) static LEGEND_AUDIT: AtomicBool = AtomicBool::new(false);
-pub(super) static AUDIT: Mutex<Vec<(PathBuf, usize)>> = Mutex::new(Vec::new());
+pub(super) static AUDIT: Mutex<Vec<FigureAudit>> = Mutex::new(Vec::new());
+
+/// What the audit records of one paper-size figure.
+#[derive(Debug, Clone)]
+pub struct FigureAudit {
+    /// The PNG.
+    pub png: PathBuf,
+    /// Data pixels under the legend box (0: the legend hides nothing).
+    pub ink_under_legend: usize,
+    /// The axes' share of the canvas width.
+    pub axes_fraction: f64,
+    /// Legend entries drawn.
+    pub legend_entries: usize,
+    /// Lowest and highest end of any error bar.
+    pub bars: Option<(f64, f64)>,
+}
 
 /// Turn on the legend audit: every paper-size figure rendered from now on also renders
 /// without its legend and counts the non-white pixels inside the legend box.
@@ -128,7 +150,7 @@ pub fn set_legend_audit(on: bool) {
     LEGEND_AUDIT.store(on, Ordering::Relaxed);
 }
 
-/// The audit so far: (PNG path, data pixels under its legend), and clear it.
-pub fn take_legend_audit() -> Vec<(PathBuf, usize)> {
+/// The audit so far, and clear it.
+pub fn take_legend_audit() -> Vec<FigureAudit> {
     std::mem::take(&mut *AUDIT.lock().expect("audit lock"))
 }

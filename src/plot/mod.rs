@@ -8,10 +8,12 @@
 //! `λ_{c}(α)` become SVG `tspan`s with a baseline shift, honoured in every format
 //! ([`markup_to_svg`]). The legend goes to the first corner or edge middle of the axes (the
 //! figure's preferred corner first) whose box covers no data (curve points, error bars, line
-//! segments, cells), else outside the axes on the right;
+//! segments, cells, text labels), else above the axes on a taller canvas, in as many columns
+//! as the width holds (the axes never shrink); a subtitle line states the fixed parameters;
 //! legend entries carry the marker or dash of their curves.
 //!
-//! Two sizes: `paper` (3.4 in × 2.55 in at 300 dpi, a two-column figure) written as
+//! Two sizes: `paper` (3.4 in wide at 300 dpi, a two-column figure; 2.55 in tall, more with a
+//! subtitle or a legend above the axes; the DPI is written into the PNG) written as
 //! `<stem>.png` and `<stem>.svg` (and `<stem>.pdf` with the `pdf` feature), and `talk`
 //! (1600 × 1200 px) written as `<stem>_talk.png`.
 //! Every file is written atomically.
@@ -21,7 +23,7 @@ mod legend;
 mod markup;
 mod raster;
 
-pub use legend::{set_legend_audit, take_legend_audit};
+pub use legend::{set_legend_audit, take_legend_audit, FigureAudit};
 pub use markup::markup_to_svg;
 
 use std::path::Path;
@@ -67,6 +69,9 @@ pub struct Curve {
     pub color: usize,
     /// Points (x, y, standard error or 0).
     pub points: Vec<(f64, f64, f64)>,
+    /// Asymmetric error bars (lo, hi), one per point, drawn instead of y ± error (a Wilson
+    /// interval of a probability stays inside [0, 1]); empty: y ± error.
+    pub bars: Vec<(f64, f64)>,
 }
 
 impl Curve {
@@ -83,8 +88,37 @@ impl Curve {
             style,
             color,
             points,
+            bars: Vec::new(),
         }
     }
+
+    /// The same curve with asymmetric error bars (lo, hi), one per point.
+    pub fn with_bars(mut self, bars: Vec<(f64, f64)>) -> Self {
+        self.bars = bars;
+        self
+    }
+
+    /// The error bar of point `i`: (lo, hi), from `bars` or y ± error; `None` without one.
+    pub fn bar(&self, i: usize) -> Option<(f64, f64)> {
+        let (_, y, e) = self.points[i];
+        match self.bars.get(i) {
+            Some(&(lo, hi)) if lo.is_finite() && hi.is_finite() && hi > lo => Some((lo, hi)),
+            Some(_) => None,
+            None if e > 0.0 && e.is_finite() => Some((y - e, y + e)),
+            None => None,
+        }
+    }
+}
+
+/// A text label at data coordinates (a region name on a phase diagram).
+#[derive(Debug, Clone)]
+pub struct TextLabel {
+    /// Position (the text is centred there).
+    pub x: f64,
+    /// Position.
+    pub y: f64,
+    /// Text (label markup allowed).
+    pub text: String,
 }
 
 /// A vertical reference line (e.g. a theory threshold) with a legend label.
@@ -160,6 +194,11 @@ pub struct Figure {
     pub cells: Vec<Cell>,
     /// Legend entries for cells: (label, colour).
     pub cell_legend: Vec<(String, (u8, u8, u8))>,
+    /// The fixed parameters of the figure (ensemble, λ, α, samples …), one line above the
+    /// axes; empty: none.
+    pub subtitle: String,
+    /// Text labels in the axes (region names).
+    pub labels: Vec<TextLabel>,
 }
 
 #[derive(Clone, Copy)]
@@ -170,6 +209,8 @@ pub(super) struct Size {
     pub(super) tick: f64,
     pub(super) line: u32,
     pub(super) marker: u32,
+    /// Resolution written into the PNG.
+    pub(super) dpi: u32,
 }
 
 pub(super) const PAPER: Size = Size {
@@ -179,6 +220,7 @@ pub(super) const PAPER: Size = Size {
     tick: 30.0,
     line: 4,
     marker: 7,
+    dpi: 300,
 };
 pub(super) const TALK: Size = Size {
     w: 1600,
@@ -187,6 +229,7 @@ pub(super) const TALK: Size = Size {
     tick: 36.0,
     line: 5,
     marker: 10,
+    dpi: 200,
 };
 
 /// Tick label: up to 3 significant digits in plain notation for 1e-3 ≤ |v| < 1e4, else

@@ -418,13 +418,24 @@ pub fn render(cfg: &DamSimulationSection, dir: &Path) -> Result<Vec<PathBuf>> {
         .filter(|c| **c != xcol)
         .map(|c| sim.col(c))
         .collect::<Result<_>>()?;
-    let mut groups: Vec<(Vec<String>, Points)> = Vec::new();
+    // probabilities carry their asymmetric (Wilson) interval, inside [0, 1]
+    let wilson = match cfg.y {
+        YAxis::PRetrieved => Some((sim.col("p_retrieved_lo")?, sim.col("p_retrieved_hi")?)),
+        YAxis::Delta0 => None,
+    };
+    type Group = (Vec<String>, Vec<((f64, f64, f64), (f64, f64))>);
+    let mut groups: Vec<Group> = Vec::new();
     for i in 0..sim.rows.len() {
         let key: Vec<String> = others.iter().map(|&c| sim.rows[i][c].clone()).collect();
-        let pt = (sim.num(i, cx), sim.num(i, cy), sim.num(i, ce));
+        let (y, e) = (sim.num(i, cy), sim.num(i, ce));
+        let pt = (sim.num(i, cx), y, e);
+        let bar = match wilson {
+            Some((lo, hi)) => (sim.num(i, lo), sim.num(i, hi)),
+            None => (y - e, y + e),
+        };
         match groups.iter_mut().find(|g| g.0 == key) {
-            Some(g) => g.1.push(pt),
-            None => groups.push((key, vec![pt])),
+            Some(g) => g.1.push((pt, bar)),
+            None => groups.push((key, vec![(pt, bar)])),
         }
     }
     let varying: Vec<bool> = (0..others.len())
@@ -440,7 +451,9 @@ pub fn render(cfg: &DamSimulationSection, dir: &Path) -> Result<Vec<PathBuf>> {
     let mut fig = Figure {
         x_label: xlabel.into(),
         y_label: ylabel.into(),
-        y_log: cfg.y == YAxis::Delta0 && groups.iter().flat_map(|g| &g.1).all(|p| p.1 > 0.0),
+        // Δ₀ is heavy-tailed (most samples near 0, a few near 2): mean ± SE on a linear axis,
+        // where the lower bars do not run off a log scale
+        y_log: false,
         y_range: (cfg.y == YAxis::PRetrieved).then_some((-0.03, 1.03)),
         legend: if cfg.x_axis == XAxis::Cosine {
             crate::plot::Legend::LowerRight
@@ -449,8 +462,30 @@ pub fn render(cfg: &DamSimulationSection, dir: &Path) -> Result<Vec<PathBuf>> {
         },
         ..Default::default()
     };
-    for (gi, (key, mut pts)) in groups.into_iter().enumerate() {
-        pts.sort_by(|a, b| a.0.total_cmp(&b.0));
+    // the fixed parameters: everything that is the same in every curve
+    let fixed: Vec<String> = (0..others.len())
+        .filter(|&j| !varying[j] && others[j] != cn && !groups.is_empty())
+        .map(|j| match (other_names[j], groups[0].0[j].as_str()) {
+            ("cos", "1") => "x_{0} = ξ^{1}".to_string(),
+            (name, v) => format!("{name} = {v}"),
+        })
+        .collect();
+    let samples = sim
+        .col("samples")
+        .ok()
+        .map(|c| sim.rows.first().map(|r| r[c].clone()));
+    let mut subtitle = format!("{} patterns", cfg.ensemble);
+    for f in &fixed {
+        subtitle.push_str(", ");
+        subtitle.push_str(f);
+    }
+    if let Some(Some(s)) = samples {
+        subtitle.push_str(&format!(", {s} samples per point"));
+    }
+    fig.subtitle = subtitle;
+    for (gi, (key, mut pb)) in groups.into_iter().enumerate() {
+        pb.sort_by(|a, b| a.0 .0.total_cmp(&b.0 .0));
+        let (pts, bars): (Points, Vec<(f64, f64)>) = pb.into_iter().unzip();
         let label: Vec<String> = key
             .iter()
             .enumerate()
@@ -458,7 +493,25 @@ pub fn render(cfg: &DamSimulationSection, dir: &Path) -> Result<Vec<PathBuf>> {
             .map(|(j, v)| format!("{} = {v}", other_names[j]))
             .collect();
         fig.curves
-            .push(Curve::new(label.join(", "), Style::Points, gi, pts));
+            .push(Curve::new(label.join(", "), Style::Points, gi, pts).with_bars(bars));
+    }
+    // the published point this protocol reproduces: Lucibello & Mézard (2024), gaussian
+    // patterns, N = 60, α = 0.2, λ = 0.3, mean Δ₀ = 0.43 ± 0.014
+    if cfg.y == YAxis::Delta0
+        && cfg.x_axis == XAxis::Lambda
+        && cfg.ensemble == EnsembleKind::Gaussian
+    {
+        let has =
+            |col: usize, v: f64| (0..sim.rows.len()).any(|i| (sim.num(i, col) - v).abs() < 1e-12);
+        if has(cn, 60.0) && has(sim.col("alpha")?, 0.2) {
+            // drawn 0.01 to the right of λ = 0.3 so that it does not hide engram's points
+            fig.curves.push(Curve::new(
+                "published N = 60 (LM 2024), at λ = 0.3 + 0.01",
+                Style::Points,
+                3,
+                vec![(0.31, 0.43, 0.014)],
+            ));
+        }
     }
     let (tq, tv) = (theory.col("quantity")?, theory.col("value")?);
     let mut color = 6; // black for theory lines
@@ -466,7 +519,7 @@ pub fn render(cfg: &DamSimulationSection, dir: &Path) -> Result<Vec<PathBuf>> {
         let q = theory.rows[i][tq].as_str();
         let label = match q {
             "alpha_1" => "α_{1}(λ), theory",
-            "alpha_half_extrapolated" => "α_{1/2}(N → ∞), fit a + b lnN/N",
+            "alpha_half_extrapolated" => "α_{1/2}(N → ∞), fit a − lnN/N + b/N",
             "lambda_c" => "λ_{c}(α), theory",
             "cos_c" => "one-step edge, theory",
             _ => continue,

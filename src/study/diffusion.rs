@@ -87,19 +87,27 @@ impl DiffusionSection {
 
 /// Figure of `[diffusion]`: the condensation noise s² vs α (measured median per N), the
 /// symmetry-breaking s² = λ_max(C) and the collapse noise s_C² = 1/(e^{2α} − 1).
-pub fn render_diffusion(_cfg: &DiffusionSection, dir: &Path) -> Result<Vec<PathBuf>> {
+pub fn render_diffusion(cfg: &DiffusionSection, dir: &Path) -> Result<Vec<PathBuf>> {
     let sim = Table::read(&dir.join("simulation.csv"))?;
     let th = Table::read(&dir.join("theory.csv"))?;
-    let (cn, ca, cs, cb) = (
+    let (cn, ca, cs, ce, cb) = (
         sim.col("n")?,
         sim.col("alpha")?,
         sim.col("s2_condensed_median")?,
+        sim.col("s2_condensed_err")?,
         sim.col("s2_symmetry_breaking")?,
     );
+    let samples = sim.rows.first().map_or(String::new(), |r| {
+        r[sim.col("samples").unwrap_or(0)].clone()
+    });
     let mut fig = Figure {
-        x_label: "load α (P = exp αN)".into(),
+        x_label: "load α (P = e^{αN})".into(),
         y_label: "noise variance s^{2} = t".into(),
         y_log: true,
+        subtitle: format!(
+            "spherical, {samples} trajectories per point, cut-offs at t_{{max}} = {} omitted",
+            cfg.t_max.0
+        ),
         ..Default::default()
     };
     let mut ns: Vec<String> = sim.rows.iter().map(|r| r[cn].clone()).collect();
@@ -109,21 +117,20 @@ pub fn render_diffusion(_cfg: &DiffusionSection, dir: &Path) -> Result<Vec<PathB
             .filter(|&i| &sim.rows[i][cn] == n)
             .collect();
         fig.curves.push(Curve {
+            bars: Vec::new(),
             label: format!("condensation (median), N = {n}"),
             style: Style::Points,
             color: ci,
+            // a median at the start time is a cut-off, not a measurement
             points: rows
                 .iter()
-                .map(|&i| (sim.num(i, ca), sim.num(i, cs), 0.0))
-                .filter(|p| p.1 > 0.0)
+                .map(|&i| (sim.num(i, ca), sim.num(i, cs), sim.num(i, ce)))
+                .filter(|p| p.1 > 0.0 && p.1 < cfg.t_max.0 * (1.0 - 1e-9))
                 .collect(),
         });
         fig.curves.push(Curve {
-            label: if ci == 0 {
-                "β λ_{max}(C) = 1".into()
-            } else {
-                String::new()
-            },
+            bars: Vec::new(),
+            label: format!("symmetry breaking β λ_{{max}}(C) = 1, N = {n}"),
             style: Style::Dashed,
             color: ci,
             points: rows
@@ -134,6 +141,7 @@ pub fn render_diffusion(_cfg: &DiffusionSection, dir: &Path) -> Result<Vec<PathB
     }
     let (ta, tv) = (th.col("alpha")?, th.col("value")?);
     fig.curves.push(Curve {
+        bars: Vec::new(),
         label: "collapse s_{C}^{2} = 1/(e^{2α} − 1)".into(),
         style: Style::Line,
         color: 6,

@@ -55,6 +55,7 @@ pub fn fss_figure(
             FssForm::Fold => "fit a − ln N/N + b/N (fold)",
         };
         fig.curves.push(Curve {
+            bars: Vec::new(),
             label: if !f.p_value.is_finite() {
                 format!("{name} (through both points)")
             } else if f.p_value < 1e-3 {
@@ -66,6 +67,10 @@ pub fn fss_figure(
             color: 1 + k,
             points: pts,
         });
+    }
+    if series.len() > 1 && !fits.is_empty() {
+        // say which series the dashed curves were fitted to
+        fig.subtitle = format!("dashed: fits to “{}”", series[0].0);
     }
     const SERIES_COLORS: [usize; 3] = [4, 0, 5];
     for (k, (label, pts)) in series.iter().enumerate() {

@@ -288,6 +288,8 @@ pub fn render_noise(cfg: &IdpNoiseSection, dir: &Path) -> Result<Vec<PathBuf>> {
     let mut fig = Figure {
         x_label: "noise σ".into(),
         y_label: "memory amplitude m*".into(),
+        subtitle: format!("{:?} activation, gain β = {}", cfg.activation, cfg.gain.0)
+            .to_lowercase(),
         ..Default::default()
     };
     for (ci, &a) in cfg.saliency.values().iter().enumerate() {
@@ -524,6 +526,7 @@ pub fn render_sequence(cfg: &IdpSequenceSection, dir: &Path) -> Result<Vec<PathB
     let fig = Figure {
         x_label: "gain κ".into(),
         y_label: "initial saliency Z_{0}".into(),
+        subtitle: format!("the map Z_{{n+1}} = κ(1 − θ/Z_{{n}}), θ = {theta}"),
         x_range: Some((half(ks, 0).0, half(ks, ks.len() - 1).1)),
         y_range: Some((half(zs, 0).0, half(zs, zs.len() - 1).1)),
         cells,
@@ -567,13 +570,22 @@ pub fn render_sequence(cfg: &IdpSequenceSection, dir: &Path) -> Result<Vec<PathB
             }
         }
         let z0 = cfg.simulate.as_ref().map_or(1.0, |s| s.z0.0);
+        let sub = match cfg.simulate.as_ref() {
+            Some(s) => format!(
+                "N = {}, P = {}, Z_{{0}} = {}, σ = {}, θ = {theta}",
+                s.n.0, s.p.0, s.z0.0, s.sigma.0
+            ),
+            None => format!("Z_{{0}} = {z0}, θ = {theta}"),
+        };
         let mut zfig = Figure {
+            subtitle: sub.clone(),
             x_label: "transition n".into(),
             y_label: "saliency at retrieval Z_{n}".into(),
             legend: crate::plot::Legend::LowerRight,
             ..Default::default()
         };
         let mut dfig = Figure {
+            subtitle: sub,
             x_label: "transition n".into(),
             y_label: "dwell time T_{n}/τ".into(),
             legend: crate::plot::Legend::LowerRight,
@@ -590,6 +602,7 @@ pub fn render_sequence(cfg: &IdpSequenceSection, dir: &Path) -> Result<Vec<PathB
                 .fold(0.0, f64::max) as usize;
             let steps = map.iterate(z0, nmax + 1)?;
             zfig.curves.push(Curve {
+                bars: Vec::new(),
                 label: if ci == 0 {
                     "map Zₙ₊₁ = κ(1 − θ/Zₙ)".into()
                 } else {
@@ -600,6 +613,7 @@ pub fn render_sequence(cfg: &IdpSequenceSection, dir: &Path) -> Result<Vec<PathB
                 points: steps.iter().map(|s| (s.n as f64, s.z, 0.0)).collect(),
             });
             dfig.curves.push(Curve {
+                bars: Vec::new(),
                 label: if ci == 0 {
                     "map: ln(Zₙ/θ)".into()
                 } else {

@@ -91,6 +91,52 @@ pub fn phase_diagram_rows(
 
 /// Figures of the phase diagram, one per ensemble, from theory.csv: α₁ (solid), the α_c bound
 /// (dashed) and the condensation line α_*(λ) = g_ρ(λ) below which the REM is condensed.
+/// Where to label a region bounded by `band(k) = (lower, upper)` at the grid points `lam`, with
+/// a label box `width` (in λ) by `2 half_height` (in α): the centre, among grid points and
+/// eight heights per point, whose box lies inside the band at every λ it spans and stays
+/// farthest from every curve in `curves`; `None` when no box fits.
+fn region_label(
+    lam: &[f64],
+    band: &dyn Fn(usize) -> (f64, f64),
+    curves: &[&dyn Fn(usize) -> f64],
+    half_height: f64,
+    width: f64,
+) -> Option<(f64, f64)> {
+    let (lo, hi) = (*lam.first()?, *lam.last()?);
+    let half = 0.5 * width;
+    let mut best: Option<(f64, f64, f64)> = None;
+    for &x in lam {
+        if x - half < lo || x + half > hi {
+            continue;
+        }
+        let window: Vec<usize> = (0..lam.len())
+            .filter(|&j| (lam[j] - x).abs() <= half)
+            .collect();
+        let (a, b) = window
+            .iter()
+            .fold((f64::NEG_INFINITY, f64::INFINITY), |(a, b), &j| {
+                let (l, u) = band(j);
+                (a.max(l), b.min(u))
+            });
+        if b - a <= 2.0 * half_height || b.is_nan() || a.is_nan() {
+            continue;
+        }
+        for k in 0..8 {
+            let y = a + half_height + (b - a - 2.0 * half_height) * (k as f64 + 0.5) / 8.0;
+            let clearance = window
+                .iter()
+                .flat_map(|&j| curves.iter().map(move |c| (c(j) - y).abs()))
+                .fold(f64::INFINITY, f64::min)
+                .min(y - a)
+                .min(b - y);
+            if clearance > half_height && best.is_none_or(|(c, _, _)| clearance > c) {
+                best = Some((clearance, x, y));
+            }
+        }
+    }
+    best.map(|(_, x, y)| (x, y))
+}
+
 pub fn render_phase_diagram(
     cfg: &PhaseDiagramSection,
     dir: &std::path::Path,
@@ -120,14 +166,51 @@ pub fn render_phase_diagram(
             .map(|&i| t.num(i, c1))
             .filter(|v| v.is_finite())
             .fold(0.0f64, f64::max);
-        let star: Vec<(f64, f64, f64)> = series(cs)
-            .into_iter()
-            .filter(|p| p.1 <= 1.2 * top)
+        let y_top = 1.5 * top;
+        let star: Vec<(f64, f64, f64)> = series(cs).into_iter().filter(|p| p.1 <= y_top).collect();
+        // the regions of docs/theory.md#phase-diagram, each labelled where it is widest
+        let lam: Vec<f64> = rows.iter().map(|&i| t.num(i, cl)).collect();
+        let val = |c: usize, k: usize, missing: f64| {
+            let v = t.num(rows[k], c);
+            if v.is_finite() {
+                v
+            } else {
+                missing
+            }
+        };
+        let a1 = |k| val(c1, k, 0.0);
+        let ac = |k| val(cc, k, 0.0);
+        let ast = |k| val(cs, k, f64::INFINITY).min(y_top);
+        type Band<'a> = Box<dyn Fn(usize) -> (f64, f64) + 'a>;
+        let regions: [(&str, Band); 4] = [
+            ("all retrieved", Box::new(|k| (0.0, ac(k)))),
+            ("typical retrieved", Box::new(|k| (ac(k), a1(k)))),
+            ("no retrieval", Box::new(|k| (a1(k).max(ast(k)), y_top))),
+            ("no retrieval, condensed", Box::new(|k| (a1(k), ast(k)))),
+        ];
+        // a label's size in data units at the paper size: ~0.02 of the λ range per character,
+        // ~0.05 of the α range high
+        let span = lam.last().copied().unwrap_or(1.0) - lam.first().copied().unwrap_or(0.0);
+        let curves: [&dyn Fn(usize) -> f64; 3] = [&a1, &ac, &ast];
+        let labels = regions
+            .iter()
+            .filter_map(|(text, band)| {
+                let width = span * (0.02 * text.chars().count() as f64 + 0.03);
+                region_label(&lam, band, &curves, 0.045 * y_top, width).map(|(x, y)| {
+                    crate::plot::TextLabel {
+                        x,
+                        y,
+                        text: (*text).into(),
+                    }
+                })
+            })
             .collect();
         let fig = Figure {
             x_label: "inverse temperature λ".into(),
             y_label: format!("load α ({} patterns)", kind.name()),
-            y_range: Some((0.0, 1.1 * top)),
+            y_range: Some((0.0, y_top)),
+            subtitle: format!("{} patterns, P = e^{{αN}}, N → ∞", kind.name()),
+            labels,
             legend: crate::plot::Legend::LowerRight,
             curves: vec![
                 Curve::new(

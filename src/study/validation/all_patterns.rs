@@ -293,6 +293,7 @@ impl AllPatternsCheck {
                     }
                 }
                 fig.curves.push(Curve {
+                    bars: Vec::new(),
                     label: format!("{name}, N = {n}"),
                     style,
                     color: k,

@@ -428,25 +428,39 @@ pub(super) fn render_thresholds(
             legend: Legend::UpperLeft,
             ..Default::default()
         };
-        fig.curves
-            .push(Curve::new("α_{1}(λ), theory", Style::Line, 6, a1));
-        fig.curves
-            .push(Curve::new("α_{c}(λ) lower bound", Style::Dashed, 6, acb));
+        // for fixed-norm ensembles the α_c bound is α₁ itself: one curve, said in its label
+        let same = acb
+            .iter()
+            .zip(&a1)
+            .all(|(c, a)| (c.1 - a.1).abs() <= 1e-9 * a.1.abs().max(1e-12));
+        fig.curves.push(Curve::new(
+            if same {
+                "α_{1}(λ) = α_{c}(λ) bound, theory"
+            } else {
+                "α_{1}(λ), theory"
+            },
+            Style::Line,
+            6,
+            a1,
+        ));
+        if !same {
+            fig.curves
+                .push(Curve::new("α_{c}(λ) lower bound", Style::Dashed, 6, acb));
+        }
+        fig.subtitle = format!("{} patterns; markers at λ ± 2% for legibility", kind.name());
         let pick = |form: FssForm| -> Vec<(f64, f64, f64)> {
             mine.iter()
                 .filter_map(|e| e.report.fit(form).map(|f| (e.check.lambda.0, f.a, f.a_err)))
                 .collect()
         };
-        for (k, (form, name)) in [
-            (FssForm::LogNOverN, "extrapolated, a + b lnN/N"),
-            (FssForm::InvSqrtN, "extrapolated, a + b/√N"),
-        ]
-        .into_iter()
-        .enumerate()
+        for (k, (form, name)) in [(FssForm::Fold, "extrapolated, a − lnN/N + b/N (derived)")]
+            .into_iter()
+            .enumerate()
         {
             let p = pick(form);
             if !p.is_empty() {
                 fig.curves.push(Curve {
+                    bars: Vec::new(),
                     label: name.into(),
                     style: Style::Points,
                     color: 1 + k,
@@ -527,12 +541,14 @@ pub(super) fn render_channel_a(dir: &Path, ex: &[Extrapolated]) -> Result<Vec<Pa
         6,
         curve,
     ));
-    for (k, (form, name)) in [
-        (FssForm::LogNOverN, "extrapolated, a + b lnN/N"),
-        (FssForm::InvSqrtN, "extrapolated, a + b/√N"),
-    ]
-    .into_iter()
-    .enumerate()
+    fig.subtitle = format!(
+        "{} patterns, λ = {}; markers at ρ ± 1% for legibility",
+        first.check.ensemble.name(),
+        fmt(lambda)
+    );
+    for (k, (form, name)) in [(FssForm::Fold, "extrapolated, a − lnN/N + b/N (derived)")]
+        .into_iter()
+        .enumerate()
     {
         let p: Vec<(f64, f64, f64)> = mine
             .iter()
@@ -545,6 +561,7 @@ pub(super) fn render_channel_a(dir: &Path, ex: &[Extrapolated]) -> Result<Vec<Pa
         fig.curves.push(Curve::new(name, Style::Points, 1 + k, p));
     }
     fig.curves.push(Curve {
+        bars: Vec::new(),
         label: "α_{1/2} at the largest N".into(),
         style: Style::Points,
         color: 4,
