@@ -45,6 +45,24 @@ fn legends_never_hide_data() {
                 100.0 * a.axes_fraction
             ));
         }
+        // every legend entry is drawn and visible
+        if !a.hidden_entries.is_empty() {
+            bad.push(format!(
+                "{name}: legend entries not visible: {:?}",
+                a.hidden_entries
+            ));
+        }
+        // a log axis is labelled at least twice (decades, or 1-2-5 within less than two)
+        if a.log_majors.is_some_and(|n| n < 2) {
+            bad.push(format!("{name}: {:?} labels on a log axis", a.log_majors));
+        }
+        // a heat map with a colour scale (more than two cell colours) has its colour bar
+        if a.cell_colours > 2 && !a.colour_bar {
+            bad.push(format!(
+                "{name}: {} cell colours and no colour bar",
+                a.cell_colours
+            ));
+        }
         // probabilities are drawn with bars inside [0, 1] (Wilson intervals)
         let stem = a.png.file_stem().unwrap().to_string_lossy().into_owned();
         if stem.starts_with("p_retrieved") {

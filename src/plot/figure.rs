@@ -17,6 +17,21 @@ use super::*;
 use crate::error::Result;
 use crate::io::write_atomic;
 
+/// Whether a curve has a point to draw.
+fn has_points(c: &Curve) -> bool {
+    c.points.iter().any(|p| p.0.is_finite() && p.1.is_finite())
+}
+
+/// Two curves drawn the same way through the same points (one hides the other).
+fn same_curve(a: &Curve, b: &Curve) -> bool {
+    a.style == b.style
+        && a.points.len() == b.points.len()
+        && a.points.iter().zip(&b.points).all(|(p, q)| {
+            (p.0 - q.0).abs() <= 1e-9 * p.0.abs().max(1.0)
+                && (p.1 - q.1).abs() <= 1e-9 * p.1.abs().max(1.0)
+        })
+}
+
 /// Major (labelled) and minor tick positions of a log axis over [lo, hi]: every decade; with
 /// fewer than two decades inside also 2 and 5 times a decade (labelled); minors at the other
 /// integer multiples.
@@ -82,6 +97,7 @@ fn y_log_fmt(v: &f64) -> String {
 #[derive(Clone, Copy)]
 pub(super) struct Top {
     subtitle: i32,
+    bar: i32,
     legend: i32,
 }
 
@@ -156,7 +172,37 @@ impl Figure {
 
     /// Render `<stem>.png`, `<stem>.svg` (paper size) and `<stem>_talk.png` (and `<stem>.pdf`
     /// with the `pdf` feature); returns the paths. The PNGs are the SVG drawing rasterised.
+    ///
+    /// A labelled curve drawn exactly under a later one (same style, same points) would be an
+    /// invisible legend entry: its label joins the later curve's entry instead.
     pub fn render(&self, stem: &Path) -> Result<Vec<PathBuf>> {
+        self.merged_duplicates().render_as_is(stem)
+    }
+
+    /// This figure with every labelled curve that a later identical curve covers folded into
+    /// that curve's legend label ("A = B").
+    fn merged_duplicates(&self) -> Figure {
+        let mut fig = self.clone();
+        for i in 0..fig.curves.len() {
+            if fig.curves[i].label.is_empty() {
+                continue;
+            }
+            if let Some(j) =
+                (i + 1..fig.curves.len()).find(|&j| same_curve(&fig.curves[i], &fig.curves[j]))
+            {
+                let label = std::mem::take(&mut fig.curves[i].label);
+                let later = &mut fig.curves[j].label;
+                *later = if later.is_empty() {
+                    label
+                } else {
+                    format!("{label} = {later}")
+                };
+            }
+        }
+        fig
+    }
+
+    fn render_as_is(&self, stem: &Path) -> Result<Vec<PathBuf>> {
         register_fonts();
         let mut written = Vec::new();
         let with_ext = |suffix: &str| {
@@ -183,6 +229,23 @@ impl Figure {
                         axes_fraction: axes,
                         legend_entries: self.legend_entries().len(),
                         bars: self.bar_extent(),
+                        colour_bar: self.colour_bar.is_some(),
+                        hidden_entries: self.hidden_entries(),
+                        log_majors: {
+                            let ((x0, x1), (y0, y1)) = self.ranges();
+                            [(self.x_log, x0, x1), (self.y_log, y0, y1)]
+                                .iter()
+                                .filter(|a| a.0)
+                                .map(|a| log_ticks(a.1, a.2).0.len())
+                                .min()
+                        },
+                        cell_colours: {
+                            let mut c: Vec<(u8, u8, u8)> =
+                                self.cells.iter().map(|c| c.rgb).collect();
+                            c.sort();
+                            c.dedup();
+                            c.len()
+                        },
                     });
                 }
                 paper_svg = svg;
@@ -227,12 +290,18 @@ impl Figure {
         } else {
             (size.tick * 1.4).ceil() as i32
         };
+        let bar = if self.colour_bar.is_some() {
+            (size.tick * 2.6).ceil() as i32
+        } else {
+            0
+        };
         let mut top = Top {
             subtitle,
+            bar,
             legend: 0,
         };
         let grown = |top: Top| Size {
-            h: size.h + (top.subtitle + top.legend) as u32,
+            h: size.h + (top.subtitle + top.bar + top.legend) as u32,
             ..size
         };
         let (mut svg, mut layout) = pass(grown(top), top)?;
@@ -280,6 +349,96 @@ impl Figure {
         ext
     }
 
+    /// The colour bar in the band starting at `y` above the axes (which span `x0 .. x0 + aw`):
+    /// its label on the left, the gradient strip, and the end values under the strip.
+    fn draw_colour_bar<DB: DrawingBackend>(
+        &self,
+        root: &DrawingArea<DB, plotters::coord::Shift>,
+        size: Size,
+        cb: &ColourBar,
+        (x0, aw): (i32, i32),
+        y: i32,
+    ) -> std::result::Result<(), String> {
+        use plotters::style::text_anchor::{HPos, Pos, VPos};
+        let err = |e: &dyn std::fmt::Display| e.to_string();
+        let font: TextStyle = ("sans-serif", size.tick * 0.8).into_font().into();
+        let (lw, _) = root
+            .estimate_text_size(&cb.label, &font)
+            .map_err(|e| err(&e))?;
+        let strip_h = (size.tick * 0.7) as i32;
+        let (sx0, sx1) = (x0 + lw as i32 + 20, x0 + aw - 10);
+        root.draw_text(
+            &cb.label,
+            &font.pos(Pos::new(HPos::Left, VPos::Center)),
+            (x0, y + strip_h / 2),
+        )
+        .map_err(|e| err(&e))?;
+        let (Some(&(lo, _)), Some(&(hi, _))) = (cb.stops.first(), cb.stops.last()) else {
+            return Ok(());
+        };
+        let n = cb.stops.len();
+        let colour_at = |v: f64| -> RGBColor {
+            let k = cb
+                .stops
+                .partition_point(|s| s.0 < v)
+                .clamp(1, n.max(2) - 1)
+                .min(n - 1);
+            let (a, b) = (cb.stops[k.saturating_sub(1)], cb.stops[k]);
+            let t = if b.0 > a.0 {
+                ((v - a.0) / (b.0 - a.0)).clamp(0.0, 1.0)
+            } else {
+                0.0
+            };
+            let mix = |p: u8, q: u8| (p as f64 + (q as f64 - p as f64) * t).round() as u8;
+            RGBColor(
+                mix(a.1 .0, b.1 .0),
+                mix(a.1 .1, b.1 .1),
+                mix(a.1 .2, b.1 .2),
+            )
+        };
+        let steps = 64;
+        for i in 0..steps {
+            let xa = sx0 + (sx1 - sx0) * i / steps;
+            let xb = sx0 + (sx1 - sx0) * (i + 1) / steps;
+            let v = lo + (hi - lo) * (i as f64 + 0.5) / steps as f64;
+            root.draw(&Rectangle::new(
+                [(xa, y), (xb, y + strip_h)],
+                colour_at(v).filled(),
+            ))
+            .map_err(|e| err(&e))?;
+        }
+        root.draw(&Rectangle::new(
+            [(sx0, y), (sx1, y + strip_h)],
+            BLACK.stroke_width(1),
+        ))
+        .map_err(|e| err(&e))?;
+        for (x, v, h) in [(sx0, lo, HPos::Left), (sx1, hi, HPos::Right)] {
+            root.draw_text(
+                &tick(&v),
+                &font.pos(Pos::new(h, VPos::Top)),
+                (x, y + strip_h + 4),
+            )
+            .map_err(|e| err(&e))?;
+        }
+        Ok(())
+    }
+
+    /// Labels of legend entries whose curve cannot be seen: no finite point, or every point
+    /// covered by a later curve drawn in the same style through the same points (a curve
+    /// identical to one drawn over it).
+    fn hidden_entries(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for (i, c) in self.curves.iter().enumerate() {
+            if c.label.is_empty() || !has_points(c) {
+                continue;
+            }
+            if self.curves[i + 1..].iter().any(|d| same_curve(c, d)) {
+                out.push(c.label.clone());
+            }
+        }
+        out
+    }
+
     /// Legend entries in drawing order: cell colours, vertical lines, curves.
     fn legend_entries(&self) -> Vec<(String, Glyph)> {
         let mut v: Vec<(String, Glyph)> = self
@@ -296,7 +455,8 @@ impl Figure {
             }
         }
         for c in &self.curves {
-            if !c.label.is_empty() {
+            // a curve with nothing to draw has no legend entry
+            if !c.label.is_empty() && has_points(c) {
                 let col = PALETTE[c.color % PALETTE.len()];
                 v.push((
                     c.label.clone(),
@@ -470,7 +630,7 @@ impl Figure {
             ChartBuilder::on(root)
                 .margin(margin as u32)
                 .margin_right(margin as u32 + right)
-                .margin_top((margin + top.subtitle + top.legend) as u32)
+                .margin_top((margin + top.subtitle + top.bar + top.legend) as u32)
                 .x_label_area_size((size.font * 2.2) as u32)
                 .y_label_area_size((size.font * 3.5) as u32)
                 .build_cartesian_2d(xr(), yr())
@@ -572,20 +732,24 @@ impl Figure {
                 .filter(|p| p.0.is_finite() && p.1.is_finite())
                 .collect();
             match c.style {
-                Style::Line => chart
-                    .draw_series(LineSeries::new(
-                        pts.iter().map(|p| (p.0, p.1)),
-                        col.stroke_width(lw),
-                    ))
-                    .map_err(|e| err(&e))?,
-                Style::Dashed => chart
-                    .draw_series(DashedLineSeries::new(
-                        pts.iter().map(|p| (p.0, p.1)),
-                        (4 * lw) as i32,
-                        (2 * lw) as i32,
-                        col.stroke_width(lw),
-                    ))
-                    .map_err(|e| err(&e))?,
+                Style::Line => {
+                    chart
+                        .draw_series(LineSeries::new(
+                            pts.iter().map(|p| (p.0, p.1)),
+                            col.stroke_width(lw),
+                        ))
+                        .map_err(|e| err(&e))?;
+                }
+                Style::Dashed => {
+                    chart
+                        .draw_series(DashedLineSeries::new(
+                            pts.iter().map(|p| (p.0, p.1)),
+                            (4 * lw) as i32,
+                            (2 * lw) as i32,
+                            col.stroke_width(lw),
+                        ))
+                        .map_err(|e| err(&e))?;
+                }
                 Style::Points => {
                     let bars: Vec<(f64, f64, f64, f64)> = (0..c.points.len())
                         .filter(|&i| c.points[i].0.is_finite() && c.points[i].1.is_finite())
@@ -595,18 +759,31 @@ impl Figure {
                         })
                         .collect();
                     // a bar and its two caps, drawn by hand (plotters' ErrorBar adds a ring
-                    // at the centre that the legend's dot does not show)
+                    // at the centre that the legend's dot does not show); a bar shorter than the marker would hide under it: those are drawn over
+                    // the marker, in black, so that every error bar can be read
                     let style = col.stroke_width(lw.max(2) - 1);
                     let cap = (3 * size.marker / 2) as i32;
-                    for &(x, lo, _, hi) in &bars {
+                    let segs = |x: f64, lo: f64, hi: f64| {
                         let (a, b) = (chart.backend_coord(&(x, lo)), chart.backend_coord(&(x, hi)));
-                        for seg in [
-                            [a, b],
-                            [(a.0 - cap, a.1), (a.0 + cap, a.1)],
-                            [(b.0 - cap, b.1), (b.0 + cap, b.1)],
-                        ] {
-                            root.draw(&PathElement::new(seg, style))
-                                .map_err(|e| err(&e))?;
+                        let short = (a.1 - b.1).abs() < 2 * size.marker as i32 + 2;
+                        let c = if short { size.marker as i32 } else { cap };
+                        (
+                            short,
+                            [
+                                [a, b],
+                                [(a.0 - c, a.1), (a.0 + c, a.1)],
+                                [(b.0 - c, b.1), (b.0 + c, b.1)],
+                            ],
+                        )
+                    };
+                    let segments: Vec<_> =
+                        bars.iter().map(|&(x, lo, _, hi)| segs(x, lo, hi)).collect();
+                    for (short, ss) in segments.iter().copied() {
+                        if !short {
+                            for seg in ss {
+                                root.draw(&PathElement::new(seg, style))
+                                    .map_err(|e| err(&e))?;
+                            }
                         }
                     }
                     chart
@@ -614,7 +791,15 @@ impl Figure {
                             pts.iter()
                                 .map(|p| Circle::new((p.0, p.1), size.marker, col.filled())),
                         )
-                        .map_err(|e| err(&e))?
+                        .map_err(|e| err(&e))?;
+                    for (short, ss) in segments {
+                        if short {
+                            for seg in ss {
+                                root.draw(&PathElement::new(seg, BLACK.stroke_width(2)))
+                                    .map_err(|e| err(&e))?;
+                            }
+                        }
+                    }
                 }
             };
         }
@@ -653,6 +838,9 @@ impl Figure {
             root.draw_text(&self.subtitle, &sub, (cx, margin + top.subtitle / 2))
                 .map_err(|e| err(&e))?;
         }
+        if let Some(cb) = &self.colour_bar {
+            self.draw_colour_bar(root, size, cb, (base.0, aw as i32), margin + top.subtitle)?;
+        }
         let axes_fraction = aw as f64 / size.w as f64;
         let Some(placement) = placement else {
             return Ok(Layout {
@@ -680,7 +868,7 @@ impl Figure {
                 }
                 (
                     base.0 + (aw as i32 - w) / 2,
-                    margin + top.subtitle,
+                    margin + top.subtitle + top.bar,
                     cols as usize,
                     (w, h),
                 )
@@ -703,5 +891,30 @@ impl Figure {
             legend_above: 0,
             axes_fraction,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{log_label, log_ticks};
+
+    /// A log axis is labelled at every decade it spans (and at 2 and 5 within less than two
+    /// decades), with minor ticks at the other integer multiples, in one format.
+    #[test]
+    fn log_axes_get_every_decade() {
+        let near = |v: &[f64], x: f64| v.iter().any(|y| (y / x - 1.0).abs() < 1e-12);
+        let (major, minor) = log_ticks(2e-3, 0.5);
+        assert!(major.len() == 2 && near(&major, 1e-2) && near(&major, 0.1));
+        // 2e-3 … 9e-3, 2e-2 … 9e-2, 0.2 … 0.5
+        assert!(near(&minor, 2e-3) && near(&minor, 0.3) && minor.len() == 8 + 8 + 4);
+        let (major, _) = log_ticks(3e-5, 2.0);
+        assert_eq!(major.len(), 5); // 1e-4 … 1
+        let (major, minor) = log_ticks(1.2, 18.0);
+        assert!(major.len() == 3 && near(&major, 2.0) && near(&major, 5.0) && near(&major, 10.0));
+        assert_eq!(minor.len(), 6); // 3, 4, 6, 7, 8, 9
+                                    // one format per axis: plain inside [0.01, 1000], powers of ten outside
+        assert_eq!(log_label(0.01, true), "0.01");
+        assert_eq!(log_label(1e-4, false), "10^{−4}");
+        assert_eq!(log_label(2e5, false), "2×10^{5}");
     }
 }

@@ -142,6 +142,14 @@ pub struct FigureAudit {
     pub legend_entries: usize,
     /// Lowest and highest end of any error bar.
     pub bars: Option<(f64, f64)>,
+    /// Whether a colour bar is drawn.
+    pub colour_bar: bool,
+    /// Legend entries whose curve cannot be seen (no point, or hidden under an identical one).
+    pub hidden_entries: Vec<String>,
+    /// Labelled ticks on the log axis with the fewest (`None` without a log axis).
+    pub log_majors: Option<usize>,
+    /// Distinct colours of the heat-map cells.
+    pub cell_colours: usize,
 }
 
 /// Turn on the legend audit: every paper-size figure rendered from now on also renders

@@ -199,6 +199,18 @@ pub struct Figure {
     pub subtitle: String,
     /// Text labels in the axes (region names).
     pub labels: Vec<TextLabel>,
+    /// The colour scale of a heat map's cells, drawn as a strip above the axes.
+    pub colour_bar: Option<ColourBar>,
+}
+
+/// A colour bar: what the colours of a heat map mean, as (value, colour) stops from the lowest
+/// value to the highest, drawn as a gradient strip with its label and end values.
+#[derive(Debug, Clone)]
+pub struct ColourBar {
+    /// What the colour encodes.
+    pub label: String,
+    /// (value, colour), increasing in value.
+    pub stops: Vec<(f64, (u8, u8, u8))>,
 }
 
 #[derive(Clone, Copy)]

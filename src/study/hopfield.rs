@@ -161,6 +161,22 @@ pub fn render_hopfield(cfg: &HopfieldSection, dir: &Path) -> Result<Vec<PathBuf>
         },
         y_label: "final overlap m".into(),
         legend: Legend::LowerLeft,
+        subtitle: format!(
+            "{}, start {}, {} samples per point",
+            if cfg.exponential {
+                "F = e^{x}".to_string()
+            } else if cfg.power.0 == 2 {
+                "Hebbian (F = x^{2})".to_string()
+            } else {
+                format!("F = x^{{{}}}", cfg.power.0)
+            },
+            if cfg.flip == 0.0 {
+                "at the pattern".to_string()
+            } else {
+                format!("at Hamming distance {}·N", cfg.flip)
+            },
+            cfg.samples.0
+        ),
         ..Default::default()
     };
     let mut ns: Vec<String> = sim.rows.iter().map(|r| r[cn].clone()).collect();

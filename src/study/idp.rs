@@ -281,6 +281,14 @@ impl IdpNoiseSection {
     }
 }
 
+/// The colour of a collapsing cell of the (κ, Z₀) diagram: darker orange for fewer memories
+/// retrieved before the collapse (`n` of at most `nmax`).
+fn collapse_colour(n: f64, nmax: f64) -> (u8, u8, u8) {
+    let f = (n / nmax).clamp(0.0, 1.0).sqrt();
+    let c = |a: f64, b: f64| (a + (b - a) * f) as u8;
+    (c(200.0, 252.0), c(90.0, 225.0), c(20.0, 190.0))
+}
+
 /// Figures of `[idp_noise]`: m*(σ) with simulated overlaps, and α_exist(σ).
 pub fn render_noise(cfg: &IdpNoiseSection, dir: &Path) -> Result<Vec<PathBuf>> {
     let th = Table::read(&dir.join("theory.csv"))?;
@@ -491,10 +499,7 @@ pub fn render_sequence(cfg: &IdpSequenceSection, dir: &Path) -> Result<Vec<PathB
         let rgb = if th.rows[i][cr] == "sustained" {
             (190, 220, 245)
         } else {
-            // collapse: darker orange for fewer retrieved memories
-            let f = (th.num(i, cn) / nmax).clamp(0.0, 1.0).sqrt();
-            let c = |a: f64, b: f64| (a + (b - a) * f) as u8;
-            (c(200.0, 252.0), c(90.0, 225.0), c(20.0, 190.0))
+            collapse_colour(th.num(i, cn), nmax)
         };
         cells.push(Cell {
             x0,
@@ -530,10 +535,16 @@ pub fn render_sequence(cfg: &IdpSequenceSection, dir: &Path) -> Result<Vec<PathB
         x_range: Some((half(ks, 0).0, half(ks, ks.len() - 1).1)),
         y_range: Some((half(zs, 0).0, half(zs, zs.len() - 1).1)),
         cells,
-        cell_legend: vec![
-            ("sustained".into(), (190, 220, 245)),
-            ("collapse (darker: sooner)".into(), (200, 90, 20)),
-        ],
+        cell_legend: vec![("sustained".into(), (190, 220, 245))],
+        colour_bar: Some(crate::plot::ColourBar {
+            label: "collapse: memories retrieved".into(),
+            stops: (0..=16)
+                .map(|k| {
+                    let n = nmax * k as f64 / 16.0;
+                    (n, collapse_colour(n, nmax))
+                })
+                .collect(),
+        }),
         curves: vec![
             Curve::new("Z_{−}(κ), unstable", Style::Line, 6, zm),
             Curve::new("Z_{+}(κ), stable", Style::Dashed, 0, zp),

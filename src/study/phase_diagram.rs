@@ -167,6 +167,10 @@ pub fn render_phase_diagram(
             .filter(|v| v.is_finite())
             .fold(0.0f64, f64::max);
         let y_top = 1.5 * top;
+        let same = rows.iter().all(|&i| {
+            let (a, c) = (t.num(i, c1), t.num(i, cc));
+            !(a.is_finite() && c.is_finite()) || (a - c).abs() <= 1e-9 * a.abs().max(1e-12)
+        });
         let star: Vec<(f64, f64, f64)> = series(cs).into_iter().filter(|p| p.1 <= y_top).collect();
         // the regions of docs/theory.md#phase-diagram, each labelled where it is widest
         let lam: Vec<f64> = rows.iter().map(|&i| t.num(i, cl)).collect();
@@ -212,21 +216,34 @@ pub fn render_phase_diagram(
             subtitle: format!("{} patterns, P = e^{{αN}}, N → ∞", kind.name()),
             labels,
             legend: crate::plot::Legend::LowerRight,
-            curves: vec![
-                Curve::new(
-                    "α_{1}: typical pattern retrieved",
-                    Style::Line,
-                    0,
-                    series(c1),
-                ),
-                Curve::new(
-                    "α_{c}: all patterns (lower bound)",
-                    Style::Dashed,
-                    1,
-                    series(cc),
-                ),
-                Curve::new("condensation α_{*}(λ), ρ = 1", Style::Line, 2, star),
-            ],
+            curves: if same {
+                // fixed-norm patterns: the α_c bound is α₁ itself, one curve
+                vec![
+                    Curve::new(
+                        "α_{1} = α_{c} bound: every pattern retrieved",
+                        Style::Line,
+                        0,
+                        series(c1),
+                    ),
+                    Curve::new("condensation α_{*}(λ), ρ = 1", Style::Line, 2, star),
+                ]
+            } else {
+                vec![
+                    Curve::new(
+                        "α_{1}: typical pattern retrieved",
+                        Style::Line,
+                        0,
+                        series(c1),
+                    ),
+                    Curve::new(
+                        "α_{c}: all patterns (lower bound)",
+                        Style::Dashed,
+                        1,
+                        series(cc),
+                    ),
+                    Curve::new("condensation α_{*}(λ), ρ = 1", Style::Line, 2, star),
+                ]
+            },
             ..Default::default()
         };
         out.extend(fig.render(&dir.join(format!("phase_diagram_{}", kind.name())))?);

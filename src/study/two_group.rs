@@ -103,7 +103,7 @@ pub struct TwoGroupPoint {
 
 /// Figure of `[two_group]`: largest distance to the effective trajectory vs τ_h (log-log),
 /// one curve per model, with a slope-1 guide (distance ∝ τ_h).
-pub fn render_two_group(_cfg: &TwoGroupSection, dir: &Path) -> Result<Vec<PathBuf>> {
+pub fn render_two_group(cfg: &TwoGroupSection, dir: &Path) -> Result<Vec<PathBuf>> {
     let sim = Table::read(&dir.join("simulation.csv"))?;
     let (cm, ct, cd) = (
         sim.col("model")?,
@@ -115,6 +115,10 @@ pub fn render_two_group(_cfg: &TwoGroupSection, dir: &Path) -> Result<Vec<PathBu
     let mut fig = Figure {
         x_label: "hidden time constant τ_{h} / τ_{f}".into(),
         y_label: "max distance to effective model".into(),
+        subtitle: format!(
+            "N_{{f}} = {}, N_{{h}} = {}, β = {}, F = x^{{{}}}, t_{{max}} = {}",
+            cfg.nf.0, cfg.nh.0, cfg.beta.0, cfg.power.0, cfg.t_max.0
+        ),
         x_log: true,
         y_log: true,
         legend: Legend::LowerRight,
