@@ -226,3 +226,60 @@ fn rounding_rule() {
     assert!(shows("-1.4", -1.3874) && shows("+1.5", 1.46));
     assert_eq!(value_error("0.1793(15)").map(|x| x.2), Some(4));
 }
+
+/// The number after `key` in `text`, as "x ± e": (x, e) and their shown strings.
+fn plus_minus_after<'a>(text: &'a str, key: &str) -> (&'a str, &'a str) {
+    let i = text
+        .find(key)
+        .unwrap_or_else(|| panic!("'{key}' not quoted"))
+        + key.len();
+    let rest = text[i..].trim_start();
+    let mut it = rest.split_whitespace();
+    let x = it.next().unwrap();
+    assert_eq!(it.next(), Some("±"), "'{key}' is not followed by x ± e");
+    let e = it
+        .next()
+        .unwrap()
+        .trim_end_matches(|c: char| !c.is_ascii_digit());
+    (x, e)
+}
+
+/// The figure gallery of docs/guide.md quotes two simulated numbers; both are the shipped
+/// CSVs' (docs/data/lm_protocol, docs/data/retrieval) to the digits shown.
+#[test]
+fn gallery_numbers_match_the_shipped_csvs() {
+    let guide = std::fs::read_to_string(root().join("docs/guide.md")).unwrap();
+    let read = |p: &str| -> (Vec<String>, Vec<Vec<String>>) {
+        let text = std::fs::read_to_string(root().join(p)).unwrap();
+        let mut r = csv::Reader::from_reader(text.as_bytes());
+        let h = r.headers().unwrap().iter().map(String::from).collect();
+        (
+            h,
+            r.records()
+                .map(|x| x.unwrap().iter().map(String::from).collect())
+                .collect(),
+        )
+    };
+    let col = |h: &[String], n: &str| h.iter().position(|x| x == n).unwrap();
+    // mean Δ₀ at the published point
+    let (h, rows) = read("docs/data/lm_protocol/simulation.csv");
+    let r = rows
+        .iter()
+        .find(|r| r[col(&h, "n")] == "60" && r[col(&h, "lambda")] == "0.3")
+        .expect("the N = 60, λ = 0.3 point");
+    let (x, e) = plus_minus_after(&guide, "published point N = 60, λ = 0.3:");
+    assert!(shows(x, r[col(&h, "delta0")].parse().unwrap()), "Δ₀ {x}");
+    assert!(
+        shows(e, r[col(&h, "delta0_err")].parse().unwrap()),
+        "Δ₀ error {e}"
+    );
+    // the retrieval study's extrapolated crossing
+    let (h, rows) = read("docs/data/retrieval/theory.csv");
+    let r = rows
+        .iter()
+        .find(|r| r[col(&h, "quantity")] == "alpha_half_extrapolated")
+        .expect("the extrapolated crossing");
+    let (x, e) = plus_minus_after(&guide, "derived form a − lnN/N + b/N:");
+    assert!(shows(x, r[col(&h, "value")].parse().unwrap()), "α½ {x}");
+    assert!(shows(e, r[col(&h, "err")].parse().unwrap()), "α½ error {e}");
+}
