@@ -75,46 +75,46 @@ fn legends_never_hide_data() {
     assert!(bad.is_empty(), "{}", bad.join("\n"));
     // one spelling for a missing value (README, "Output conventions"): an empty field,
     // never NaN or nan, in every table of every shipped study
-    let mut tables = 0;
-    for study in std::fs::read_dir(&out).unwrap().flatten() {
-        for f in std::fs::read_dir(study.path()).unwrap().flatten() {
-            let p = f.path();
-            if p.extension().is_none_or(|x| x != "csv") {
-                continue;
-            }
-            tables += 1;
-            let text = std::fs::read_to_string(&p).unwrap();
-            for (i, line) in text.lines().enumerate() {
-                assert!(
-                    !line.split(',').any(|v| v.eq_ignore_ascii_case("nan")),
-                    "{}:{}: {line}",
-                    p.display(),
-                    i + 1
-                );
-            }
+    let tables = study_files(&out, "csv");
+    for p in &tables {
+        let text = std::fs::read_to_string(p).unwrap();
+        for (i, line) in text.lines().enumerate() {
+            assert!(
+                !line.split(',').any(|v| v.eq_ignore_ascii_case("nan")),
+                "{}:{}: {line}",
+                p.display(),
+                i + 1
+            );
         }
     }
-    assert!(tables >= configs.len(), "{tables} tables");
+    assert!(tables.len() >= configs.len(), "{} tables", tables.len());
     // every PNG carries its resolution: 300 dpi for the paper size (1020 px = 3.4 in), 200 dpi
     // for the talk size
-    let mut pngs = 0;
-    for study in std::fs::read_dir(&out).unwrap().flatten() {
+    let pngs = study_files(&out, "png");
+    for p in &pngs {
+        let dpi = png_dpi(&std::fs::read(p).unwrap());
+        let want = if p.to_string_lossy().ends_with("_talk.png") {
+            200
+        } else {
+            300
+        };
+        assert_eq!(dpi, Some(want), "{}", p.display());
+    }
+    assert!(pngs.len() >= 2 * configs.len(), "{} PNGs", pngs.len());
+}
+
+/// Every file with extension `ext` in the study directories under `out`.
+fn study_files(out: &Path, ext: &str) -> Vec<std::path::PathBuf> {
+    let mut v = Vec::new();
+    for study in std::fs::read_dir(out).unwrap().flatten() {
         for f in std::fs::read_dir(study.path()).unwrap().flatten() {
             let p = f.path();
-            if p.extension().is_none_or(|x| x != "png") {
-                continue;
+            if p.extension().is_some_and(|x| x == ext) {
+                v.push(p);
             }
-            pngs += 1;
-            let dpi = png_dpi(&std::fs::read(&p).unwrap());
-            let want = if p.to_string_lossy().ends_with("_talk.png") {
-                200
-            } else {
-                300
-            };
-            assert_eq!(dpi, Some(want), "{}", p.display());
         }
     }
-    assert!(pngs >= 2 * configs.len(), "{pngs} PNGs");
+    v
 }
 
 /// The resolution in a PNG's pHYs chunk (pixels per metre, unit metre), in dpi.
