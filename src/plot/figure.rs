@@ -80,17 +80,12 @@ fn log_label(v: f64, plain: bool) -> String {
     }
 }
 
-thread_local! {
-    /// Whether the log axis being drawn uses plain labels (x, y): set by `draw_in`.
-    static LOG_PLAIN: std::cell::Cell<(bool, bool)> = const { std::cell::Cell::new((true, true)) };
-}
-
-fn x_log_fmt(v: &f64) -> String {
-    log_label(*v, LOG_PLAIN.with(|c| c.get().0))
-}
-
-fn y_log_fmt(v: &f64) -> String {
-    log_label(*v, LOG_PLAIN.with(|c| c.get().1))
+/// Whether a log axis over `r` gets plain labels: all its labels inside [0.01, 1000].
+fn plain_log_labels(r: std::ops::Range<f64>) -> bool {
+    log_ticks(r.start, r.end)
+        .0
+        .iter()
+        .all(|v| (0.01..=1000.0).contains(v))
 }
 
 /// Space reserved above the axes (pixels): the subtitle line and a legend that fits no corner.
@@ -227,7 +222,6 @@ impl Figure {
                         png: path.clone(),
                         ink_under_legend: n,
                         axes_fraction: axes,
-                        legend_entries: self.legend_entries().len(),
                         bars: self.bar_extent(),
                         colour_bar: self.colour_bar.is_some(),
                         hidden_entries: self.hidden_entries(),
@@ -332,8 +326,8 @@ impl Figure {
         Ok(n)
     }
 
-    /// The lowest and highest end of any error bar, and whether the curve is a probability
-    /// (y range inside [−0.05, 1.05]): for the audit that probability bars stay in [0, 1].
+    /// The lowest and highest end of any error bar (for the audit that probability bars stay
+    /// inside [0, 1]).
     fn bar_extent(&self) -> Option<(f64, f64)> {
         let mut ext: Option<(f64, f64)> = None;
         for c in &self.curves {
@@ -378,12 +372,9 @@ impl Figure {
         };
         let n = cb.stops.len();
         let colour_at = |v: f64| -> RGBColor {
-            let k = cb
-                .stops
-                .partition_point(|s| s.0 < v)
-                .clamp(1, n.max(2) - 1)
-                .min(n - 1);
-            let (a, b) = (cb.stops[k.saturating_sub(1)], cb.stops[k]);
+            // linear between the two stops around v (a single stop: its colour)
+            let k = cb.stops.partition_point(|s| s.0 < v).clamp(1, n.max(2) - 1);
+            let (a, b) = (cb.stops[k - 1], cb.stops[k.min(n - 1)]);
             let t = if b.0 > a.0 {
                 ((v - a.0) / (b.0 - a.0)).clamp(0.0, 1.0)
             } else {
@@ -423,9 +414,9 @@ impl Figure {
         Ok(())
     }
 
-    /// Labels of legend entries whose curve cannot be seen: no finite point, or every point
-    /// covered by a later curve drawn in the same style through the same points (a curve
-    /// identical to one drawn over it).
+    /// Labels of legend entries whose curve cannot be seen: covered by a later curve drawn in
+    /// the same style through the same points ([`Figure::render`] merges those, so the audit
+    /// expects none; curves without points get no entry at all).
     fn hidden_entries(&self) -> Vec<String> {
         let mut out = Vec::new();
         for (i, c) in self.curves.iter().enumerate() {
@@ -626,33 +617,29 @@ impl Figure {
         let legend_font: TextStyle = ("sans-serif", size.tick * 0.85).into_font().into();
         let (bw, bh, line_h) = legend_size(root, &entries, &legend_font, 1)?;
         let margin = size.font as i32 / 2;
-        let build = |right: u32| {
+        let build = || {
             ChartBuilder::on(root)
                 .margin(margin as u32)
-                .margin_right(margin as u32 + right)
                 .margin_top((margin + top.subtitle + top.bar + top.legend) as u32)
                 .x_label_area_size((size.font * 2.2) as u32)
                 .y_label_area_size((size.font * 3.5) as u32)
                 .build_cartesian_2d(xr(), yr())
                 .map_err(|e| err(&e))
         };
-        // where the legend goes: the corner covering the least data, or outside on the right
+        // where the legend goes: the corner covering the least data, else above the axes
         let mut placement = None;
         if !entries.is_empty() {
-            let probe = build(0)?;
+            let probe = build()?;
             let (corner, covered) = self.best_corner(&probe, size, bw, bh);
             placement = Some(if covered == 0 { Some(corner) } else { None });
         }
-        let mut chart = build(0)?;
-        {
-            let plain = |r: std::ops::Range<f64>| {
-                log_ticks(r.start, r.end)
-                    .0
-                    .iter()
-                    .all(|v| (0.01..=1000.0).contains(v))
-            };
-            LOG_PLAIN.with(|c| c.set((plain(chart.x_range()), plain(chart.y_range()))));
-        }
+        let mut chart = build()?;
+        let (x_plain, y_plain) = (
+            plain_log_labels(chart.x_range()),
+            plain_log_labels(chart.y_range()),
+        );
+        let x_log_fmt = |v: &f64| log_label(*v, x_plain);
+        let y_log_fmt = |v: &f64| log_label(*v, y_plain);
         let xf: &dyn Fn(&f64) -> String = if self.x_log { &x_log_fmt } else { &tick };
         let yf: &dyn Fn(&f64) -> String = if self.y_log { &y_log_fmt } else { &tick };
         chart
@@ -758,9 +745,9 @@ impl Figure {
                                 .map(|(lo, hi)| (c.points[i].0, lo, c.points[i].1, hi))
                         })
                         .collect();
-                    // a bar and its two caps, drawn by hand (plotters' ErrorBar adds a ring
-                    // at the centre that the legend's dot does not show); a bar shorter than the marker would hide under it: those are drawn over
-                    // the marker, in black, so that every error bar can be read
+                    // a bar and its two caps, drawn by hand (plotters' ErrorBar adds a ring at
+                    // the centre that the legend's dot does not show); a bar shorter than the
+                    // marker would hide under it, so those are drawn over the marker in black
                     let style = col.stroke_width(lw.max(2) - 1);
                     let cap = (3 * size.marker / 2) as i32;
                     let segs = |x: f64, lo: f64, hi: f64| {

@@ -138,8 +138,6 @@ pub struct FigureAudit {
     pub ink_under_legend: usize,
     /// The axes' share of the canvas width.
     pub axes_fraction: f64,
-    /// Legend entries drawn.
-    pub legend_entries: usize,
     /// Lowest and highest end of any error bar.
     pub bars: Option<(f64, f64)>,
     /// Whether a colour bar is drawn.

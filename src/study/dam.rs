@@ -470,19 +470,12 @@ pub fn render(cfg: &DamSimulationSection, dir: &Path) -> Result<Vec<PathBuf>> {
             (name, v) => format!("{name} = {v}"),
         })
         .collect();
-    let samples = sim
-        .col("samples")
-        .ok()
-        .map(|c| sim.rows.first().map(|r| r[c].clone()));
-    let mut subtitle = format!("{} patterns", cfg.ensemble);
-    for f in &fixed {
-        subtitle.push_str(", ");
-        subtitle.push_str(f);
+    let mut parts = vec![format!("{} patterns", cfg.ensemble)];
+    parts.extend(fixed);
+    if let (Ok(c), Some(r)) = (sim.col("samples"), sim.rows.first()) {
+        parts.push(format!("{} samples per point", r[c]));
     }
-    if let Some(Some(s)) = samples {
-        subtitle.push_str(&format!(", {s} samples per point"));
-    }
-    fig.subtitle = subtitle;
+    fig.subtitle = parts.join(", ");
     for (gi, (key, mut pb)) in groups.into_iter().enumerate() {
         pb.sort_by(|a, b| a.0 .0.total_cmp(&b.0 .0));
         let (pts, bars): (Points, Vec<(f64, f64)>) = pb.into_iter().unzip();

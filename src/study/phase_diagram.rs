@@ -89,8 +89,6 @@ pub fn phase_diagram_rows(
     Ok(rows)
 }
 
-/// Figures of the phase diagram, one per ensemble, from theory.csv: α₁ (solid), the α_c bound
-/// (dashed) and the condensation line α_*(λ) = g_ρ(λ) below which the REM is condensed.
 /// Where to label a region bounded by `band(k) = (lower, upper)` at the grid points `lam`, with
 /// a label box `width` (in λ) by `2 half_height` (in α): the centre, among grid points and
 /// eight heights per point, whose box lies inside the band at every λ it spans and stays
@@ -137,6 +135,9 @@ fn region_label(
     best.map(|(_, x, y)| (x, y))
 }
 
+/// Figures of the phase diagram, one per ensemble, from theory.csv: α₁ (solid), the α_c bound
+/// (dashed; for fixed-norm ensembles it is α₁ itself and one curve says so), the condensation
+/// line α_*(λ) = g_ρ(λ) below which the REM is condensed, and the regions labelled.
 pub fn render_phase_diagram(
     cfg: &PhaseDiagramSection,
     dir: &std::path::Path,
@@ -209,6 +210,31 @@ pub fn render_phase_diagram(
                 })
             })
             .collect();
+        // fixed-norm patterns: the α_c bound is α₁ itself, drawn once
+        let mut curves = vec![Curve::new(
+            if same {
+                "α_{1} = α_{c} bound: every pattern retrieved"
+            } else {
+                "α_{1}: typical pattern retrieved"
+            },
+            Style::Line,
+            0,
+            series(c1),
+        )];
+        if !same {
+            curves.push(Curve::new(
+                "α_{c}: all patterns (lower bound)",
+                Style::Dashed,
+                1,
+                series(cc),
+            ));
+        }
+        curves.push(Curve::new(
+            "condensation α_{*}(λ), ρ = 1",
+            Style::Line,
+            2,
+            star,
+        ));
         let fig = Figure {
             x_label: "inverse temperature λ".into(),
             y_label: format!("load α ({} patterns)", kind.name()),
@@ -216,34 +242,7 @@ pub fn render_phase_diagram(
             subtitle: format!("{} patterns, P = e^{{αN}}, N → ∞", kind.name()),
             labels,
             legend: crate::plot::Legend::LowerRight,
-            curves: if same {
-                // fixed-norm patterns: the α_c bound is α₁ itself, one curve
-                vec![
-                    Curve::new(
-                        "α_{1} = α_{c} bound: every pattern retrieved",
-                        Style::Line,
-                        0,
-                        series(c1),
-                    ),
-                    Curve::new("condensation α_{*}(λ), ρ = 1", Style::Line, 2, star),
-                ]
-            } else {
-                vec![
-                    Curve::new(
-                        "α_{1}: typical pattern retrieved",
-                        Style::Line,
-                        0,
-                        series(c1),
-                    ),
-                    Curve::new(
-                        "α_{c}: all patterns (lower bound)",
-                        Style::Dashed,
-                        1,
-                        series(cc),
-                    ),
-                    Curve::new("condensation α_{*}(λ), ρ = 1", Style::Line, 2, star),
-                ]
-            },
+            curves,
             ..Default::default()
         };
         out.extend(fig.render(&dir.join(format!("phase_diagram_{}", kind.name())))?);
