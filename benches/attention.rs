@@ -108,7 +108,7 @@ fn kernel_gflops(tiles: usize) -> f64 {
         (0..5)
             .map(|_| {
                 let s = Instant::now();
-                run_store(&store, &p, &x0, K, &mut t, &|| {});
+                run_store(&store, &p, &x0, K, &mut t, &|| {}).unwrap();
                 flops / s.elapsed().as_secs_f64() / 1e9
             })
             .collect(),
@@ -218,7 +218,7 @@ fn kernel(c: &mut Criterion) {
         ((K * 10) as f64 * 4.0 * store.patterns() as f64 * N as f64) as u64,
     ));
     g.bench_function("64_targets_10_steps_1thread_flops", |b| {
-        b.iter(|| run_store(&store, &p, &x0, K, &mut tiles, &|| {}))
+        b.iter(|| run_store(&store, &p, &x0, K, &mut tiles, &|| {}).unwrap())
     });
     g.finish();
 }

@@ -24,6 +24,10 @@ pub enum EngramError {
         /// Why it failed (no bracket, iteration limit, non-finite value).
         reason: String,
     },
+    /// An input that is wrong as a whole (lists of unequal length, a flag without the flag it
+    /// needs); the message says what was expected.
+    #[error("{0}")]
+    Invalid(String),
     /// A list or range of parameter values could not be parsed.
     #[error("invalid value list '{input}': {reason}")]
     BadList {
@@ -42,6 +46,9 @@ pub enum EngramError {
     /// flag that allows it.
     #[error("{0}")]
     Refused(String),
+    /// The call was interrupted ([`crate::interrupt::request`], the Python package's Ctrl-C).
+    #[error("interrupted")]
+    Interrupted,
     /// A buffer could not be allocated.
     #[error("cannot allocate {what}: {bytes:.0} bytes ({:.2} GiB)", bytes / 1024f64.powi(3))]
     OutOfMemory {

@@ -72,6 +72,9 @@ pub fn ordered_workers<S, R: Send>(
                     if i >= n {
                         break;
                     }
+                    if let Err(e) = crate::interrupt::check() {
+                        return fail(e);
+                    }
                     match job(&mut state, i) {
                         Ok(r) => slots.put_all([(i, r)]),
                         Err(e) => return fail(e),

@@ -37,7 +37,7 @@ fn replay_alone(
     let mut x0 = Vec::new();
     prepare_store(ens, p, batch, 3, k, &mut store, &mut x0).unwrap();
     let mut tiles = [Tile::new(n), Tile::new(n)];
-    let multi = run_store(&store, p, &x0, k, &mut tiles, &quiet);
+    let multi = run_store(&store, p, &x0, k, &mut tiles, &quiet).unwrap();
     let pc = store.patterns();
     let mut rows = vec![0f32; pc * n];
     let mut ws = Workspace::new(p).unwrap();

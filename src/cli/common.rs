@@ -3,7 +3,6 @@
 
 use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use rayon::prelude::*;
 
 use engram::ensembles::EnsembleKind;
 
@@ -14,17 +13,6 @@ pub struct EnsembleArg {
     /// √N) or binary (ξ_i = ±1).
     #[arg(long, value_name = "E")]
     pub ensemble: EnsembleKind,
-}
-
-/// Compute rows in parallel, keep their order, fail on the first error.
-pub fn par_rows<T: Sync, R: Send>(
-    items: &[T],
-    f: impl Fn(&T) -> engram::Result<R> + Sync + Send,
-) -> anyhow::Result<Vec<R>> {
-    Ok(items
-        .par_iter()
-        .map(f)
-        .collect::<engram::Result<Vec<R>>>()?)
 }
 
 pub fn check_positive(name: &'static str, values: &[f64]) -> anyhow::Result<()> {

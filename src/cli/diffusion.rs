@@ -52,26 +52,22 @@ pub fn run_diffusion(cmd: DiffusionCommand, out: &mut dyn std::io::Write) -> any
             steps,
             seed,
         } => {
-            if samples == 0 {
-                anyhow::bail!("invalid samples = 0: expected a whole number >= 1");
-            }
-            let mut rows = Vec::new();
+            let mut points = Vec::new();
             for &nv in n.values() {
-                let nn = engram::sweep::neurons("n", nv)?;
                 for &a in alpha.values() {
-                    engram::error::positive("alpha", a)?;
-                    let p = ReverseParams {
-                        n: nn,
-                        alpha: a,
-                        samples,
-                        t_max,
-                        t_min,
-                        steps,
-                        seed,
-                    };
-                    rows.push(engram::study::diffusion::diffusion_row(&p, &|| {})?);
+                    points.push((nv, a));
                 }
             }
+            let base = ReverseParams {
+                n: 2,
+                alpha: 1.0,
+                samples,
+                t_max,
+                t_min,
+                steps,
+                seed,
+            };
+            let rows = engram::query::models::diffusion_reverse(&points, &base, &|| {})?;
             super::common::write_rows(out, &rows)
         }
     }

@@ -2,8 +2,6 @@
 
 use clap::Subcommand;
 
-use engram::hopfield::{rs_alpha_c, rs_overlap, simulate_point, AsyncParams, Interaction};
-use engram::study::hopfield::hopfield_row;
 use engram::sweep::ParamList;
 
 /// `engram hopfield-classic ...`: binary networks with F-interactions (Krotov–Hopfield, ICLR 2021, arXiv:2008.06996, model A).
@@ -49,31 +47,11 @@ pub enum HopfieldCommand {
     },
 }
 
-fn interaction(s: &str) -> anyhow::Result<Interaction> {
-    if s == "exp" {
-        return Ok(Interaction::Exp);
-    }
-    let n: u32 = s.parse().map_err(|_| {
-        anyhow::anyhow!("invalid interaction = {s}: expected a power n >= 2 or exp")
-    })?;
-    Ok(Interaction::power(n)?)
-}
-
 pub fn run_hopfield(cmd: HopfieldCommand, out: &mut dyn std::io::Write) -> anyhow::Result<()> {
+    use engram::query::models as q;
     match cmd {
         HopfieldCommand::Theory { alpha } => {
-            let (ac, mc, _) = rs_alpha_c();
-            let mut rows = Vec::new();
-            for &a in alpha.values() {
-                let m = rs_overlap(a)?;
-                rows.push(engram::study::hopfield::RsRow {
-                    alpha: a,
-                    m_rs: m,
-                    alpha_c: ac,
-                    m_at_alpha_c: mc,
-                });
-            }
-            super::common::write_rows(out, &rows)
+            super::common::write_rows(out, &q::hopfield_theory(alpha.values())?)
         }
         HopfieldCommand::Simulate {
             n,
@@ -84,33 +62,16 @@ pub fn run_hopfield(cmd: HopfieldCommand, out: &mut dyn std::io::Write) -> anyho
             max_sweeps,
             seed,
         } => {
-            let f = interaction(&inter)?;
-            if samples == 0 {
-                anyhow::bail!("invalid samples = 0: expected a whole number >= 1");
-            }
-            if max_sweeps == 0 {
-                anyhow::bail!("invalid max_sweeps = 0: expected a whole number >= 1");
-            }
-            let mut rows = Vec::new();
-            let pb = super::common::progress_bar(
-                (n.values().len() * alpha.values().len() * samples) as u64,
-            );
+            let f = q::interaction(&inter)?;
+            let mut points = Vec::new();
             for &nv in n.values() {
-                let nn = engram::sweep::neurons("n", nv)?;
                 for &a in alpha.values() {
-                    let p = f.patterns(a, nn)?;
-                    let params = AsyncParams {
-                        n: nn,
-                        p,
-                        interaction: f,
-                        flip_fraction: flip,
-                        max_sweeps,
-                        seed,
-                    };
-                    let sum = simulate_point(&params, samples, &|| pb.inc(1))?;
-                    rows.push(hopfield_row(&params, samples, &sum)?);
+                    points.push((nv, a));
                 }
             }
+            let pb = super::common::progress_bar((points.len() * samples) as u64);
+            let rows =
+                q::hopfield_simulate(&points, samples, f, flip, max_sweeps, seed, &|| pb.inc(1))?;
             pb.finish_and_clear();
             super::common::write_rows(out, &rows)
         }

@@ -47,7 +47,6 @@ pub enum KhCommand {
 }
 
 pub fn run_kh(cmd: KhCommand, out: &mut dyn std::io::Write) -> anyhow::Result<()> {
-    use engram::two_group::{relax_compare, Model};
     let KhCommand::Relax {
         model,
         nf,
@@ -60,18 +59,15 @@ pub fn run_kh(cmd: KhCommand, out: &mut dyn std::io::Write) -> anyhow::Result<()
         records,
         seed,
     } = cmd;
-    let m = Model::parse(&model, beta, power)?;
-    let rows = relax_compare(m, nf, nh, tau_f, tau_h, t_max, records, seed)?
-        .into_iter()
-        .map(|r| engram::study::two_group::RelaxRow {
-            t: r.t,
-            energy: r.energy,
-            energy_effective: r.energy_effective,
-            distance: r.distance,
-            overlap: r.overlap,
-            model: model.clone(),
-            tau_h,
-        })
-        .collect::<Vec<_>>();
+    let rows = engram::query::models::kh_relax(
+        &model,
+        beta,
+        power,
+        (nf, nh),
+        (tau_f, tau_h),
+        t_max,
+        records,
+        seed,
+    )?;
     super::common::write_rows(out, &rows)
 }

@@ -422,11 +422,12 @@ pub fn run_store(
     k: usize,
     tiles: &mut [Tile],
     progress: &(dyn Fn() + Sync),
-) -> Vec<SampleResult> {
+) -> Result<Vec<SampleResult>> {
     let next_t = AtomicUsize::new(0);
+    // an interruption hands out no more targets; the tiles finish the ones they hold
     let next = || {
         let t = next_t.fetch_add(1, Ordering::Relaxed);
-        (t < k).then_some(t)
+        (t < k && !crate::interrupt::requested()).then_some(t)
     };
     let out = crate::parallel::Slots::new(k);
     let work = |tile: &mut Tile| {
@@ -443,7 +444,8 @@ pub fn run_store(
         use rayon::prelude::*;
         tiles.par_iter_mut().for_each(work);
     }
-    out.into_vec()
+    crate::interrupt::check()?;
+    Ok(out.into_vec())
 }
 
 /// Run `samples` retrieval targets of point `p` (for `targets = all`: `samples` stores of P
@@ -498,7 +500,7 @@ pub fn simulate_targets<E: PatternSampler + ?Sized>(
                 |(store, tiles, x0), s| {
                     let k = k_of(s);
                     let rhos = prepare_store(ens, p, batch, s, k, store, x0)?;
-                    let r = run_store(store, p, x0, k, tiles, progress);
+                    let r = run_store(store, p, x0, k, tiles, progress)?;
                     Ok(finish(s, &rhos, r))
                 },
             )?
@@ -512,7 +514,7 @@ pub fn simulate_targets<E: PatternSampler + ?Sized>(
                 let k = k_of(s);
                 let rhos = prepare_store(ens, p, batch, s, k, &mut store, &mut x0)?;
                 let workers = threads.min(k.div_ceil(LANES)).max(1);
-                let r = run_store(&store, p, &x0, k, &mut tiles[..workers], progress);
+                let r = run_store(&store, p, &x0, k, &mut tiles[..workers], progress)?;
                 *slot = finish(s, &rhos, r);
             }
             results

@@ -16,6 +16,7 @@
 
 pub mod batch;
 pub mod closed_form;
+pub mod energy;
 pub mod fss;
 pub mod kernel;
 pub mod params;

@@ -305,6 +305,7 @@ pub fn reverse_point(rp: &ReverseParams, progress: &(dyn Fn() + Sync)) -> Result
     let res = (0..samples as u64)
         .into_par_iter()
         .map(|s| -> Result<(f64, f64, f64)> {
+            crate::interrupt::check()?;
             let set = spherical_patterns(n, p as usize, seed, s)?;
             let mut rng = sample_rng(seed ^ 0x5eed, s);
             let o = reverse_sde(&set, t_max, t_min, steps, &mut rng)?;

@@ -377,6 +377,7 @@ pub fn simulate_point(
     let res = (0..samples as u64)
         .into_par_iter()
         .map(|s| {
+            crate::interrupt::check()?;
             let r = run_async(params, s);
             progress();
             r

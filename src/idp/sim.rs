@@ -423,6 +423,9 @@ pub fn run_fixed_from(
     let mut ov = vec![0.0; params.p];
     let steps = params.steps();
     for k in 0..=steps {
+        if k % INTERRUPT_EVERY == 0 {
+            crate::interrupt::check()?;
+        }
         if k % params.record_every == 0 || k == steps {
             layer.activation_overlaps(&x);
             layer.state_overlaps(&x, &mut ov);
@@ -452,6 +455,9 @@ fn initial_state<R: Rng>(xi: &[f64], n: usize, start: &[f64], noise: f64, rng: &
     }
     x
 }
+
+/// Steps between two checks for an interruption ([`crate::interrupt`]): at N = 4096 a few ms.
+const INTERRUPT_EVERY: usize = 256;
 
 /// Slow-layer parameters of the two-timescale network.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
@@ -526,6 +532,9 @@ pub fn run_sequence(params: &SdeParams, slow: &SlowParams, trial: u64) -> Result
     let steps = params.steps();
     let dt = params.dt;
     for k in 0..=steps {
+        if k % INTERRUPT_EVERY == 0 {
+            crate::interrupt::check()?;
+        }
         let t = k as f64 * dt;
         layer.activation_overlaps(&x);
         if k % params.record_every == 0 || k == steps {

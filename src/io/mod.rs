@@ -8,6 +8,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::error::{EngramError, Result};
 
+pub mod columns;
 pub mod manifest;
 pub mod points;
 pub mod rows;

@@ -3,9 +3,6 @@
 
 use clap::Args;
 
-use engram::dam::fss::{finite_size_row, MapDynamics, MapPoint, MapSample};
-use engram::dam::params::SimParams;
-use engram::ensembles::sample_rng;
 use engram::sweep::ParamList;
 
 use crate::cli::common::{progress_bar, write_rows, EnsembleArg};
@@ -60,73 +57,36 @@ pub struct FiniteSizeArgs {
 }
 
 pub fn run(a: FiniteSizeArgs, out: &mut dyn std::io::Write) -> anyhow::Result<()> {
-    let kind = a.ens.ensemble;
-    if !(a.max_hours > 0.0 && a.max_hours.is_finite()) {
-        anyhow::bail!(
-            "invalid --max-hours {}: expected a finite number of hours > 0",
-            a.max_hours
-        );
-    }
-    if a.max_patterns < 2 {
-        anyhow::bail!(
-            "invalid --max-patterns {}: expected at least 2",
-            a.max_patterns
-        );
-    }
-    let mut ns = Vec::new();
-    for &n in a.n.values() {
-        ns.push(engram::sweep::neurons("n", n)?);
-    }
-    // the simulator's own validation of the dynamics (names the flag)
-    let p = SimParams::new(
-        ns[0],
-        0.1,
-        a.lambda,
-        engram::dam::params::Start::Pattern,
-        a.seed,
-    )
-    .map_err(|e| anyhow::anyhow!("{e}"))?
-    .with_dynamics(a.eta, a.max_steps, a.xtol, a.threshold)?;
-    let d = MapDynamics::of(&p);
-    if a.samples < 4 {
-        anyhow::bail!("invalid --samples {}: expected at least 4 draws", a.samples);
-    }
+    use engram::query::dam::{finite_size, Dynamics, FiniteSizeSpec};
+    let spec = FiniteSizeSpec {
+        kind: a.ens.ensemble,
+        lambda: a.lambda,
+        samples: a.samples,
+        target_norm: a.target_norm,
+        dynamics: Dynamics {
+            eta: a.eta,
+            max_steps: a.max_steps,
+            xtol: a.xtol,
+            threshold: a.threshold,
+        },
+        seed: a.seed,
+        max_patterns: a.max_patterns,
+        max_hours: a.max_hours,
+    };
     if let Some(path) = &a.out {
         engram::io::prepare_output(path)?;
     }
-    let threads = rayon::current_num_threads().max(1);
-    let max_patterns = a.max_patterns;
-    let mut rows = Vec::new();
-    for &n in &ns {
-        // one timed draw for the estimate (its result is recomputed as draw 0)
-        let t0 = std::time::Instant::now();
-        let mut probe = MapSample::new(kind, n, a.lambda, a.target_norm, sample_rng(a.seed, 0));
-        probe
-            .critical_load(kind, &d, max_patterns)
-            .map_err(|e| anyhow::anyhow!("N = {n}: {e}"))?;
-        let hours = t0.elapsed().as_secs_f64() * a.samples as f64 / threads as f64 / 3600.0;
-        if hours > a.max_hours {
-            anyhow::bail!(
-                "N = {n}: the finite-N map would take about {hours:.2} h for {} draws on {threads} threads (one draw timed), over --max-hours {}; lower --samples or raise --max-hours",
-                a.samples,
-                a.max_hours
-            );
-        }
-        let pb = progress_bar(a.samples as u64);
-        let pt = MapPoint {
-            kind,
-            n,
-            lambda: a.lambda,
-            target_norm: a.target_norm,
-            samples: a.samples,
-            seed: a.seed,
-            dynamics: d,
-            max_patterns,
-        };
-        let row = finite_size_row(&pt, &|| pb.inc(1))?;
-        pb.finish_and_clear();
-        rows.push(row);
-    }
+    let pb = progress_bar(0);
+    let rows = finite_size(
+        &spec,
+        a.n.values(),
+        &|_, draws| {
+            pb.reset();
+            pb.set_length(draws as u64);
+        },
+        &|| pb.inc(1),
+    )?;
+    pb.finish_and_clear();
     match &a.out {
         None => write_rows(out, &rows),
         Some(path) => {

@@ -6,12 +6,10 @@ mod simulate;
 
 use clap::{Args, Subcommand};
 
-use engram::dam::DamTheory;
-use engram::rem::{self, RemPoint};
+use engram::rem::RemPoint;
 use engram::sweep::ParamList;
 
-use crate::cli::common::{check_positive, par_rows, write_rows, EnsembleArg};
-use engram::dam::table::{BasinRow, LambdaCRow, RemRow, ScaledRow, ThresholdsRow};
+use crate::cli::common::{check_positive, write_rows, EnsembleArg};
 
 /// `engram dam ...`: theory of dense associative memories (docs/theory.md#rem to #scaled).
 #[derive(Debug, Subcommand)]
@@ -138,68 +136,19 @@ impl PointArgs {
 }
 
 pub fn run(cmd: DamCommand, out: &mut dyn std::io::Write) -> anyhow::Result<()> {
+    use engram::query::dam as q;
     match cmd {
         DamCommand::Thresholds { ens, lambda } => {
-            check_positive("lambda", lambda.values())?;
-            let theory = DamTheory::new(ens.ensemble.ensemble())?;
-            let rows = par_rows(lambda.values(), |&l| {
-                let t = theory.thresholds(l)?;
-                Ok(ThresholdsRow {
-                    lambda: l,
-                    alpha_1: t.alpha_1,
-                    alpha_c: t.alpha_c.bound,
-                    alpha_c_norm: t.alpha_c.norm,
-                    alpha_c_pair: t.alpha_c.pair,
-                    alpha_c_binding: t.alpha_c.binding.as_str().into(),
-                    phase_at_alpha_1: t.phase_at_alpha_1.as_str().into(),
-                    rho_f: t.alpha_c.rho_f,
-                })
-            })?;
-            write_rows(out, &rows)
+            write_rows(out, &q::thresholds(ens.ensemble, lambda.values())?)
         }
         DamCommand::Rem { point } => {
-            let e = point.ens.ensemble.ensemble();
-            let rows = par_rows(&point.points()?, |p| {
-                let s = rem::solve(e, *p)?;
-                Ok(RemRow {
-                    phi: s.phi,
-                    phase: s.phase.as_str().into(),
-                    u_star: s.u_star,
-                    lambda_star: s.lambda_star,
-                    alpha: p.alpha,
-                    lambda: p.lambda,
-                    r: p.r,
-                    u_max: s.u_max,
-                    entropy: s.entropy,
-                })
-            })?;
-            write_rows(out, &rows)
+            write_rows(out, &q::rem(point.ens.ensemble, &point.points()?)?)
         }
         DamCommand::Basin { point } => {
-            let theory = DamTheory::new(point.ens.ensemble.ensemble())?;
-            let rows = par_rows(&point.points()?, |p| {
-                let b = theory.basin(*p)?;
-                Ok(BasinRow {
-                    m_c: b.m_c,
-                    alpha: p.alpha,
-                    lambda: p.lambda,
-                    r: p.r,
-                    cos_c: b.cos_c,
-                    phase: b.phase.as_str().into(),
-                })
-            })?;
-            write_rows(out, &rows)
+            write_rows(out, &q::basin(point.ens.ensemble, &point.points()?)?)
         }
         DamCommand::LambdaC { ens, alpha } => {
-            check_positive("alpha", alpha.values())?;
-            let theory = DamTheory::new(ens.ensemble.ensemble())?;
-            let rows = par_rows(alpha.values(), |&a| {
-                Ok(LambdaCRow {
-                    alpha: a,
-                    lambda_c: theory.lambda_c(a)?,
-                })
-            })?;
-            write_rows(out, &rows)
+            write_rows(out, &q::lambda_c(ens.ensemble, alpha.values())?)
         }
         DamCommand::Simulate(args) => simulate::run(args, out),
         DamCommand::Crossing(args) => simulate::crossing(args, out),
@@ -213,22 +162,13 @@ pub fn run(cmd: DamCommand, out: &mut dyn std::io::Write) -> anyhow::Result<()> 
                 }
                 None => vec![None],
             };
-            let theory = DamTheory::new(ens.ensemble.ensemble())?;
-            let mut rows = Vec::new();
+            let mut points = Vec::new();
             for &b in beta.values() {
                 for &nn in &ns {
-                    let s = theory.scaled(b, nn)?;
-                    rows.push(ScaledRow {
-                        beta: b,
-                        alpha_1: s.alpha_1,
-                        alpha_c: s.alpha_1,
-                        n: nn,
-                        alpha_1_n: s.alpha_1_n,
-                        status: "tentative".into(),
-                    });
+                    points.push((b, nn));
                 }
             }
-            write_rows(out, &rows)
+            write_rows(out, &q::scaled(ens.ensemble, &points)?)
         }
     }
 }

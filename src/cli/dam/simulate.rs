@@ -2,7 +2,6 @@
 
 use engram::dam::batch::{Batch, Precision, Streams, Targets};
 use engram::dam::params::{SimParams, Start};
-use engram::dam::summary::simulate_batch;
 use engram::dam::DamTheory;
 
 use clap::Args;
@@ -108,8 +107,6 @@ impl BatchArgs {
         })
     }
 }
-
-use engram::dam::table::summary_row;
 
 /// Arguments of `engram dam crossing`.
 #[derive(Debug, Args)]
@@ -293,79 +290,44 @@ pub fn run(a: SimulateArgs, out: &mut dyn std::io::Write) -> anyhow::Result<()> 
     }
 }
 
-/// Validate and run every grid point; returns points, summaries and formatted rows.
+/// Validate and run every grid point (the Cartesian product N × α × λ × cosine); returns
+/// points, summaries and rows.
 fn simulate_grid(a: &SimulateArgs) -> anyhow::Result<Grid> {
+    use engram::query::dam::{self as q, Dynamics, SimGrid};
     let kind = a.ens.ensemble;
-    let sampler = kind.sampler();
-    DamTheory::new(kind.ensemble())?;
-    if !(a.memory_gib > 0.0 && a.memory_gib.is_finite()) {
-        anyhow::bail!(
-            "invalid memory_gib = {}: expected a finite number > 0",
-            a.memory_gib
-        );
-    }
-    let r0 = a.r.unwrap_or(kind.ensemble().rho1());
+    let grid = SimGrid::new(kind, a.batch.batch()?, a.samples, a.memory_gib)?;
     let starts: Vec<Start> = match &a.cosine {
-        None => {
-            if a.r.is_some() {
-                anyhow::bail!(
-                    "invalid r: --r sets the norm of a --cosine start; give --cosine too"
-                );
-            }
-            vec![Start::Pattern]
-        }
+        None => vec![q::start(kind, None, a.r)?],
         Some(cs) => cs
             .values()
             .iter()
-            .map(|&c| Start::Cosine { cosine: c, r: r0 })
-            .collect(),
+            .map(|&c| q::start(kind, Some(c), a.r))
+            .collect::<engram::Result<_>>()?,
     };
-    let batch = a.batch.batch()?;
-    let memory = a.memory_gib * 1024f64.powi(3);
     engram::sweep::grid_rows(&[
         ("n", a.n.values().len()),
         ("alpha", a.alpha.values().len()),
         ("lambda", a.lambda.values().len()),
         ("cosine", starts.len()),
     ])?;
+    let d = Dynamics {
+        eta: a.eta,
+        max_steps: a.max_steps,
+        xtol: a.xtol,
+        threshold: a.threshold,
+    };
     let mut points = Vec::new();
     for &n in a.n.values() {
-        let n = engram::sweep::neurons("n", n)?;
         for &alpha in a.alpha.values() {
             for &lambda in a.lambda.values() {
                 for &start in &starts {
-                    let p = SimParams::new(n, alpha, lambda, start, a.seed)?.with_dynamics(
-                        a.eta,
-                        a.max_steps,
-                        a.xtol,
-                        a.threshold,
-                    )?;
-                    batch.validate(&p, kind.name())?;
-                    if batch.is_single_target() {
-                        engram::dam::sim::samples_in_flight(&p, memory, 1)?;
-                    } else {
-                        batch.check(&p, a.samples.max(1), memory, rayon::current_num_threads())?;
-                    }
-                    points.push(p);
+                    points.push(grid.point(n, alpha, lambda, start, a.seed, d)?);
                 }
             }
         }
     }
-    if a.samples == 0 {
-        anyhow::bail!("invalid samples = 0: expected a whole number >= 1");
-    }
-    let total: f64 = points
-        .iter()
-        .map(|p| batch.total_targets(p, a.samples))
-        .sum();
-    let pb = progress_bar(total as u64);
-    let mut rows = Vec::with_capacity(points.len());
-    let mut summaries = Vec::with_capacity(points.len());
-    for p in &points {
-        let s = simulate_batch(sampler, p, &batch, a.samples, memory, &|| pb.inc(1))?;
-        rows.push(summary_row(kind, &s)?);
-        summaries.push(s);
-    }
+    let pb = progress_bar(grid.total_targets(&points) as u64);
+    let (summaries, rows) = q::simulate(&grid, &points, &|| pb.inc(1))?;
     pb.finish_and_clear();
     Ok((points, summaries, rows))
 }

@@ -1,11 +1,8 @@
-//! `engram idp fixed-point | map | sequence | phase | reduced`: the theory tables.
-
-use rayon::prelude::*;
+//! `engram idp fixed-point | map | sequence | phase | reduced`: the theory tables (the
+//! Cartesian products of the flag lists, computed by `engram::query::idp`).
 
 use engram::idp::parse_activation;
-use engram::idp::reduced::{integrate, ReducedState};
-use engram::idp::sequence::SequenceMap;
-use engram::idp::table::{fixed_point_row, phase_row, MapRow, ReducedRow, StepRow};
+use engram::query::idp as q;
 use engram::sweep::ParamList;
 
 use crate::cli::common::write_rows;
@@ -29,21 +26,12 @@ pub fn fixed_point(
             }
         }
     }
-    let rows = pts
-        .par_iter()
-        .map(|&(a, act, s)| fixed_point_row(&act, a, s))
-        .collect::<engram::Result<Vec<_>>>()?;
-    write_rows(out, &rows)
+    write_rows(out, &q::fixed_point(&pts)?)
 }
 
 /// `engram idp map`: κ_c, Z±, steady dwell per κ.
 pub fn map(kappa: &ParamList, theta: f64, out: &mut dyn std::io::Write) -> anyhow::Result<()> {
-    let rows = kappa
-        .values()
-        .iter()
-        .map(|&k| Ok(MapRow::new(&SequenceMap::new(k, theta)?)))
-        .collect::<engram::Result<Vec<_>>>()?;
-    write_rows(out, &rows)
+    write_rows(out, &q::map(kappa.values(), theta)?)
 }
 
 /// `engram idp sequence`: the map iterated from Z₀.
@@ -54,20 +42,7 @@ pub fn sequence(
     steps: usize,
     out: &mut dyn std::io::Write,
 ) -> anyhow::Result<()> {
-    let map = SequenceMap::new(kappa, theta)?;
-    let rows: Vec<StepRow> = map
-        .iterate(z0, steps)?
-        .into_iter()
-        .map(|s| StepRow {
-            n: s.n,
-            z: s.z,
-            dwell: s.dwell,
-            retrieved: s.retrieved,
-            kappa,
-            theta,
-        })
-        .collect();
-    write_rows(out, &rows)
+    write_rows(out, &q::sequence(kappa, z0, theta, steps)?)
 }
 
 /// `engram idp phase`: the (κ, Z₀) phase diagram of the map.
@@ -79,17 +54,11 @@ pub fn phase(
 ) -> anyhow::Result<()> {
     let mut pts = Vec::new();
     for &k in kappa.values() {
-        let map = SequenceMap::new(k, theta)?;
         for &z in z0.values() {
-            engram::error::positive("z0", z)?;
-            pts.push((map, z));
+            pts.push((k, z));
         }
     }
-    let rows = pts
-        .par_iter()
-        .map(|(map, z)| phase_row(map, *z))
-        .collect::<engram::Result<Vec<_>>>()?;
-    write_rows(out, &rows)
+    write_rows(out, &q::phase(&pts, theta)?)
 }
 
 /// `engram idp reduced`: the reduced overlap dynamics; `steps` = (dt, t_max, record_every).
@@ -99,40 +68,9 @@ pub fn reduced(
     activation: &str,
     gain: f64,
     sigma: f64,
-    (dt, t_max, record_every): (f64, f64, usize),
+    steps: (f64, f64, usize),
     out: &mut dyn std::io::Write,
 ) -> anyhow::Result<()> {
     let act = parse_activation(activation, gain)?;
-    if start.len() != saliency.len() {
-        anyhow::bail!(
-            "invalid start: {} values given, expected one per saliency ({})",
-            start.len(),
-            saliency.len()
-        );
-    }
-    let traj = integrate(
-        &act,
-        saliency,
-        sigma,
-        ReducedState { a: start, s2: 0.0 },
-        dt,
-        t_max,
-        record_every,
-    )?;
-    let mut rows = Vec::new();
-    for (t, st) in traj {
-        for (mu, a) in st.a.iter().enumerate() {
-            rows.push(ReducedRow {
-                t,
-                memory: mu,
-                overlap: *a,
-                s2: st.s2,
-                saliency: saliency[mu],
-                sigma,
-                activation: act.name().into(),
-                gain,
-            });
-        }
-    }
-    write_rows(out, &rows)
+    write_rows(out, &q::reduced(&act, saliency, &start, sigma, steps)?)
 }

@@ -902,6 +902,7 @@ pub fn map_curve(pt: &MapPoint, tick: &(dyn Fn() + Sync)) -> Result<MapCurve> {
     let mut loads = (0..samples)
         .into_par_iter()
         .map(|s| {
+            crate::interrupt::check()?;
             let mut draw = MapSample::new(kind, n, lambda, target_norm, sample_rng(seed, s as u64));
             let a = draw.critical_load(kind, d, max_patterns);
             tick();
