@@ -196,6 +196,20 @@ fn alpha_1<'py>(
     Ok(v.into_pyarray(py))
 }
 
+/// The validated REM points of broadcast (α, λ, r) arrays (r = None: ρ₁).
+fn rem_points(
+    ensemble_name: &str,
+    alpha: &PyReadonlyArray1<'_, f64>,
+    lam: &PyReadonlyArray1<'_, f64>,
+    r: Option<&PyReadonlyArray1<'_, f64>>,
+) -> PyResult<(engram::ensembles::EnsembleKind, Vec<engram::rem::RemPoint>)> {
+    let k = ensemble(ensemble_name)?;
+    let r = r.map(|a| slice(a, "r")).transpose()?;
+    let pts =
+        query::dam::rem_points(k, slice(alpha, "alpha")?, slice(lam, "lam")?, r).map_err(py_err)?;
+    Ok((k, pts))
+}
+
 #[pyfunction]
 #[pyo3(signature = (ensemble_name, alpha, lam, r=None))]
 fn rem<'py>(
@@ -205,10 +219,7 @@ fn rem<'py>(
     lam: PyReadonlyArray1<'py, f64>,
     r: Option<PyReadonlyArray1<'py, f64>>,
 ) -> PyResult<Bound<'py, PyDict>> {
-    let k = ensemble(ensemble_name)?;
-    let r = r.as_ref().map(|a| slice(a, "r")).transpose()?;
-    let pts = query::dam::rem_points(k, slice(&alpha, "alpha")?, slice(&lam, "lam")?, r)
-        .map_err(py_err)?;
+    let (k, pts) = rem_points(ensemble_name, &alpha, &lam, r.as_ref())?;
     let rows = py
         .allow_threads(|| query::dam::rem(k, &pts))
         .map_err(py_err)?;
@@ -224,10 +235,7 @@ fn basin<'py>(
     lam: PyReadonlyArray1<'py, f64>,
     r: Option<PyReadonlyArray1<'py, f64>>,
 ) -> PyResult<Bound<'py, PyDict>> {
-    let k = ensemble(ensemble_name)?;
-    let r = r.as_ref().map(|a| slice(a, "r")).transpose()?;
-    let pts = query::dam::rem_points(k, slice(&alpha, "alpha")?, slice(&lam, "lam")?, r)
-        .map_err(py_err)?;
+    let (k, pts) = rem_points(ensemble_name, &alpha, &lam, r.as_ref())?;
     let rows = py
         .allow_threads(|| query::dam::basin(k, &pts))
         .map_err(py_err)?;

@@ -15,13 +15,6 @@ pub struct EnsembleArg {
     pub ensemble: EnsembleKind,
 }
 
-pub fn check_positive(name: &'static str, values: &[f64]) -> anyhow::Result<()> {
-    for &v in values {
-        engram::error::positive(name, v)?;
-    }
-    Ok(())
-}
-
 /// Number formatting shared with the library (shortest round-trip, scientific for tiny values).
 pub fn fmt(x: f64) -> String {
     engram::stats::fmt_num(x)

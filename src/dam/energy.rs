@@ -81,32 +81,40 @@ pub fn energy(x: &[f64], pat: &Patterns, lambda: f64) -> Result<f64> {
     Ok(-lse / lambda + 0.5 * x.iter().map(|v| v * v).sum::<f64>())
 }
 
-/// One step x ← x − η(x − T(x)) in place; returns (E before the step, ‖Δx‖²).
-fn step_in_place(
-    x: &mut [f64],
-    pat: &Patterns,
-    lambda: f64,
-    eta: f64,
-    logits: &mut Vec<f64>,
-) -> (f64, f64) {
-    let lse = logits_lse(x, pat, lambda, logits);
-    let e = -lse / lambda + 0.5 * x.iter().map(|v| v * v).sum::<f64>();
-    let mut t = vec![0.0; x.len()];
-    for (l, row) in logits.iter().zip(pat.rows()) {
+/// Buffers of a step, allocated once per descent: the logits (P) and T(x) (N).
+struct Buffers {
+    logits: Vec<f64>,
+    t: Vec<f64>,
+}
+
+impl Buffers {
+    fn new(pat: &Patterns) -> Self {
+        Buffers {
+            logits: Vec::with_capacity(pat.p()),
+            t: vec![0.0; pat.n],
+        }
+    }
+}
+
+/// One step x ← x − η(x − T(x)) in place; returns ‖Δx‖².
+fn step_in_place(x: &mut [f64], pat: &Patterns, lambda: f64, eta: f64, buf: &mut Buffers) -> f64 {
+    let lse = logits_lse(x, pat, lambda, &mut buf.logits);
+    buf.t.fill(0.0);
+    for (l, row) in buf.logits.iter().zip(pat.rows()) {
         let p = (l - lse).exp();
         if p > 0.0 {
-            for (ti, r) in t.iter_mut().zip(row) {
+            for (ti, r) in buf.t.iter_mut().zip(row) {
                 *ti += p * r;
             }
         }
     }
     let mut dx2 = 0.0;
-    for (xi, ti) in x.iter_mut().zip(t) {
+    for (xi, ti) in x.iter_mut().zip(&buf.t) {
         let dx = -eta * (*xi - ti);
         *xi += dx;
         dx2 += dx * dx;
     }
-    (e, dx2)
+    dx2
 }
 
 /// One descent step x − η∇E(x) (docs/theory.md#dam).
@@ -115,7 +123,7 @@ pub fn step(x: &[f64], pat: &Patterns, lambda: f64, eta: f64) -> Result<Vec<f64>
     positive("eta", eta)?;
     check_state(x, pat)?;
     let mut y = x.to_vec();
-    step_in_place(&mut y, pat, lambda, eta, &mut Vec::with_capacity(pat.p()));
+    step_in_place(&mut y, pat, lambda, eta, &mut Buffers::new(pat));
     Ok(y)
 }
 
@@ -153,11 +161,11 @@ pub fn descent(
     }
     check_state(x, pat)?;
     let mut y = x.to_vec();
-    let mut logits = Vec::with_capacity(pat.p());
+    let mut buf = Buffers::new(pat);
     let nf = pat.n as f64;
     let (mut steps, mut converged) = (0, false);
     while steps < max_steps {
-        let (_, dx2) = step_in_place(&mut y, pat, lambda, eta, &mut logits);
+        let dx2 = step_in_place(&mut y, pat, lambda, eta, &mut buf);
         steps += 1;
         if (dx2 / nf).sqrt() < xtol {
             converged = true;

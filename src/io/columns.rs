@@ -13,6 +13,7 @@ use serde::ser::{Impossible, SerializeStruct};
 use serde::Serialize;
 
 use crate::error::{EngramError, Result};
+use crate::stats::fmt_num;
 
 /// One column of a table.
 #[derive(Debug, Clone, PartialEq)]
@@ -43,14 +44,43 @@ impl Column {
     }
 }
 
-/// One field value of a row.
+/// One field value of a row, as its serializer gives it.
 #[derive(Debug, Clone, PartialEq)]
-enum Value {
+pub enum Value {
+    /// A float.
     F(f64),
+    /// A whole number (u64 beyond i64 as `U`).
     I(i64),
+    /// A whole number above i64::MAX.
+    U(u64),
+    /// A boolean.
     B(bool),
+    /// Text (also unit enum variants, by name).
     S(String),
+    /// `None` or `()`.
     Missing,
+}
+
+impl Value {
+    /// The CSV field: floats by [`fmt_num`] (NaN empty, the one spelling of a missing value),
+    /// whole numbers and booleans as Rust prints them, `Missing` empty.
+    pub fn into_text(self) -> String {
+        match self {
+            Value::S(s) => s,
+            Value::F(x) if x.is_nan() => String::new(),
+            Value::F(x) => fmt_num(x),
+            Value::I(i) => i.to_string(),
+            Value::U(u) => u.to_string(),
+            Value::B(b) => b.to_string(),
+            Value::Missing => String::new(),
+        }
+    }
+}
+
+/// The fields of one flat row, in order (anything nested is an error).
+pub fn fields<R: Serialize>(row: &R) -> Result<Vec<Value>> {
+    row.serialize(RowSer(Vec::new()))
+        .map_err(|e| EngramError::Io(format!("csv row: {e}")))
 }
 
 type SerErr = serde::de::value::Error;
@@ -68,10 +98,7 @@ pub fn columns<R: Serialize + serde::de::DeserializeOwned>(
     let names = super::rows::header::<R>();
     let mut values: Vec<Vec<Value>> = vec![Vec::with_capacity(rows.len()); names.len()];
     for row in rows {
-        let fields = row
-            .serialize(RowSer(Vec::with_capacity(names.len())))
-            .map_err(|e| EngramError::Io(format!("table row: {e}")))?;
-        for (col, v) in values.iter_mut().zip(fields) {
+        for (col, v) in values.iter_mut().zip(fields(row)?) {
             col.push(v);
         }
     }
@@ -85,25 +112,15 @@ pub fn columns<R: Serialize + serde::de::DeserializeOwned>(
 fn column_of(vals: Vec<Value>) -> Column {
     let any = |f: fn(&Value) -> bool| vals.iter().any(f);
     if any(|v| matches!(v, Value::S(_))) {
-        return Column::Text(
-            vals.into_iter()
-                .map(|v| match v {
-                    Value::S(s) => s,
-                    Value::F(x) if x.is_nan() => String::new(),
-                    Value::F(x) => crate::stats::fmt_num(x),
-                    Value::I(i) => i.to_string(),
-                    Value::B(b) => b.to_string(),
-                    Value::Missing => String::new(),
-                })
-                .collect(),
-        );
+        return Column::Text(vals.into_iter().map(Value::into_text).collect());
     }
-    if any(|v| matches!(v, Value::F(_) | Value::Missing)) || vals.is_empty() {
+    if any(|v| matches!(v, Value::F(_) | Value::U(_) | Value::Missing)) || vals.is_empty() {
         return Column::Float(
             vals.into_iter()
                 .map(|v| match v {
                     Value::F(x) => x,
                     Value::I(i) => i as f64,
+                    Value::U(u) => u as f64,
                     Value::B(b) => f64::from(u8::from(b)),
                     _ => f64::NAN,
                 })
@@ -256,7 +273,7 @@ impl serde::Serializer for FieldSer {
         serialize_u8(u8) => |v| Value::I(i64::from(v)),
         serialize_u16(u16) => |v| Value::I(i64::from(v)),
         serialize_u32(u32) => |v| Value::I(i64::from(v)),
-        serialize_u64(u64) => |v| i64::try_from(v).map_or(Value::F(v as f64), Value::I),
+        serialize_u64(u64) => |v| i64::try_from(v).map_or(Value::U(v), Value::I),
         serialize_f32(f32) => |v| Value::F(f64::from(v)),
         serialize_f64(f64) => Value::F,
         serialize_char(char) => |v: char| Value::S(v.to_string()),

@@ -9,7 +9,8 @@ use clap::{Args, Subcommand};
 use engram::rem::RemPoint;
 use engram::sweep::ParamList;
 
-use crate::cli::common::{check_positive, write_rows, EnsembleArg};
+use crate::cli::common::{write_rows, EnsembleArg};
+use engram::query::check_positive;
 
 /// `engram dam ...`: theory of dense associative memories (docs/theory.md#rem to #scaled).
 #[derive(Debug, Subcommand)]
