@@ -10,6 +10,7 @@ Run: python examples/python/speed.py [--engram-bin target/release/engram]
 """
 
 import argparse
+import os
 import subprocess
 import sys
 import time
@@ -42,7 +43,8 @@ def scipy_alpha_1(lam):
 def main():
     ap = argparse.ArgumentParser()
     root = Path(__file__).resolve().parents[2]
-    ap.add_argument("--engram-bin", default=str(root / "target" / "release" / "engram"))
+    target = Path(os.environ.get("CARGO_TARGET_DIR", root / "target"))
+    ap.add_argument("--engram-bin", default=str(os.environ.get("ENGRAM_BIN", target / "release" / "engram")))
     ap.add_argument("--samples", type=int, default=16384)
     args = ap.parse_args()
 

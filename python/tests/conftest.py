@@ -1,5 +1,6 @@
-"""Shared helpers: the `engram` binary of the same checkout (ENGRAM_BIN overrides it) and a CSV
-reader that keeps the command line's text, so numbers are compared bit for bit."""
+"""Shared helpers: the `engram` binary of the same checkout (under CARGO_TARGET_DIR if set;
+ENGRAM_BIN overrides it) and a CSV reader that keeps the command line's text, so numbers are
+compared bit for bit."""
 
 import csv
 import io
@@ -14,7 +15,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def engram_bin() -> str:
-    b = os.environ.get("ENGRAM_BIN", str(ROOT / "target" / "release" / "engram"))
+    target = Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target"))
+    b = os.environ.get("ENGRAM_BIN", str(target / "release" / "engram"))
     if not Path(b).is_file():
         pytest.fail(f"no engram binary at {b}: build it with `cargo build --release` or set ENGRAM_BIN")
     return b
