@@ -2,6 +2,8 @@
 //! parallel with rayon, against two references measured in the same run: the same generic code
 //! on one thread, and the gaussian closed forms (α_c's norm channel still needs one root).
 //!
+//! A second group times α₁ over 2,000 λ for i.i.d. marginals.
+//!
 //! Run: cargo bench --bench thresholds
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
@@ -71,6 +73,27 @@ fn bench(c: &mut Criterion) {
         &ls,
         |b, ls| b.iter(|| sweep_closed_form(ls)),
     );
+    g.finish();
+
+    // i.i.d. marginals (docs/theory.md#iid): α₁ over 2,000 log-spaced λ, rayon; the uniform
+    // marginal pays a Gauss–Legendre quadrature per Λ evaluation, discrete ones exact sums
+    let ls2: Vec<f64> = (0..2000)
+        .map(|i| 10f64.powf(-3.0 + 6.0 * i as f64 / 1999.0))
+        .collect();
+    let mut g = c.benchmark_group("iid_alpha1_sweep_2k");
+    g.throughput(Throughput::Elements(ls2.len() as u64));
+    g.sample_size(10);
+    for name in ["uniform", "ternary:0.1", "iid:0,1,3:0.5,0.3,0.2"] {
+        let kind: EnsembleKind = name.parse().unwrap();
+        let th = DamTheory::new(kind.ensemble()).unwrap();
+        g.bench_with_input(BenchmarkId::new("alpha_1_rayon", name), &ls2, |b, ls| {
+            b.iter(|| {
+                ls.par_iter()
+                    .map(|&l| th.alpha_1(l).unwrap().0)
+                    .sum::<f64>()
+            })
+        });
+    }
     g.finish();
 }
 

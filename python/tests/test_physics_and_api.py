@@ -32,6 +32,21 @@ def test_closed_forms():
     assert abs(b["m_c"][0] - (0.3 / 0.4 + 0.4 / 2)) < 1e-12
 
 
+def test_iid_marginals_by_name():
+    """i.i.d. marginals pass by their CLI names (docs/theory.md#iid): a two-point marginal is
+    binary, sparse ternary saturates at f ln(2/f), α_c is empty (NaN) where it is not computed,
+    and the CLI's refusals arrive as ValueError."""
+    lam = np.array([0.3, 1.0, 2.0])
+    assert np.max(np.abs(engram.alpha_1(lam, "iid:-1,1:0.5,0.5") - engram.alpha_1(lam, "binary"))) < 1e-12
+    assert abs(engram.alpha_1(60.0, "ternary:0.1") - 0.1 * np.log(20)) < 1e-12
+    t = engram.thresholds([0.5], "uniform")
+    assert np.isnan(t["alpha_c"][0]) and t["alpha_c_binding"][0] == "not_computed"
+    with pytest.raises(ValueError, match="weights"):
+        engram.alpha_1(0.5, "iid:0,1:0.5,0.6")
+    with pytest.raises(ValueError, match="laplace"):
+        engram.alpha_1(0.5, "laplace")
+
+
 def test_energy_step_descent_against_numpy():
     rng = np.random.default_rng(0)
     xi = rng.standard_normal((50, 12))

@@ -10,7 +10,9 @@ use engram::ensembles::EnsembleKind;
 #[derive(Debug, Args)]
 pub struct EnsembleArg {
     /// Pattern ensemble: gaussian (ξ_i ~ N(0,1)), spherical (uniform on the sphere of radius
-    /// √N) or binary (ξ_i = ±1).
+    /// √N), binary (ξ_i = ±1), or i.i.d. components from a standardised marginal: uniform,
+    /// laplace (simulation only), ternary:F (sparsity F), iid:V1,V2,..:W1,W2,.. (values and
+    /// weights); docs/theory.md#iid.
     #[arg(long, value_name = "E")]
     pub ensemble: EnsembleKind,
 }

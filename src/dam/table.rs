@@ -181,20 +181,40 @@ pub struct SimRow {
 
 /// The row of a finished point.
 pub fn summary_row(kind: EnsembleKind, s: &SimSummary) -> Result<SimRow> {
-    let theory = DamTheory::new(kind.ensemble())?;
     let p = &s.params;
     // planted targets: the theory of a pattern of norm ρ, α_f(λ; ρ) (α₁ is α_f at ρ₁)
     let rho = s.batch.target_norm.unwrap_or(kind.ensemble().rho1());
-    let (alpha_1, _) = match s.batch.target_norm {
-        None => theory.alpha_1(p.lambda)?,
-        Some(rho) => theory.failure_load(p.lambda, rho)?,
-    };
     let (cosine, r) = match p.start {
         Start::Pattern => (1.0, rho),
         Start::Cosine { cosine, r } => (cosine, r),
     };
-    let phi_theory = crate::rem::phi(kind.ensemble(), RemPoint::new(p.alpha, p.lambda, r)?)?.0;
-    let basin = theory.basin(RemPoint::new(p.alpha, p.lambda, r)?)?;
+    // the theory columns are empty where the theory does not exist (laplace patterns)
+    let (alpha_1, phi_theory, m_c, cos_c) = if kind.ensemble().check_theory().is_err() {
+        (f64::NAN, f64::NAN, f64::NAN, f64::NAN)
+    } else {
+        let e = kind.ensemble();
+        let theory = DamTheory::new(e)?;
+        let (alpha_1, _) = match s.batch.target_norm {
+            None => theory.alpha_1(p.lambda)?,
+            Some(rho) => theory.failure_load(p.lambda, rho)?,
+        };
+        let point = RemPoint::new(p.alpha, p.lambda, r)?;
+        // φ of the start's own overlap law (docs/theory.md#basins) where it depends on the
+        // cosine (binary, i.i.d.); rotation-invariant ensembles: φ(α, λ, r)
+        let phi_theory = match p.start {
+            Start::Cosine { cosine, r } if e.start_depends_on_cosine() => {
+                let law = crate::ensembles::StartLaw {
+                    e,
+                    a: cosine * (r / e.rho1()).sqrt(),
+                    b: (r * (1.0 - cosine * cosine)).max(0.0).sqrt(),
+                };
+                crate::rem::phi(&law, point)?.0
+            }
+            _ => crate::rem::phi(e, point)?.0,
+        };
+        let basin = theory.basin(point)?;
+        (alpha_1, phi_theory, basin.m_c, basin.cos_c)
+    };
     Ok(SimRow {
         n: p.n,
         alpha: p.alpha,
@@ -220,8 +240,8 @@ pub fn summary_row(kind: EnsembleKind, s: &SimSummary) -> Result<SimRow> {
         alpha_1_theory: alpha_1,
         cosine,
         r,
-        m_c_theory: basin.m_c,
-        cos_c_theory: basin.cos_c,
+        m_c_theory: m_c,
+        cos_c_theory: cos_c,
         ensemble: kind.name().to_string(),
         eta: p.eta,
         max_steps: p.max_steps,

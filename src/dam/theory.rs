@@ -27,6 +27,9 @@ pub enum Channel {
     Norm,
     /// (b) a pair with ξ^ν·ξ^μ > ‖ξ^μ‖² (another pattern steals the attractor).
     Pair,
+    /// The ensemble has failure channels engram does not compute (an i.i.d. marginal whose
+    /// target fails through its empirical component law): no bound is reported.
+    NotComputed,
 }
 
 impl Channel {
@@ -36,6 +39,7 @@ impl Channel {
             Channel::Typical => "typical",
             Channel::Norm => "norm",
             Channel::Pair => "pair",
+            Channel::NotComputed => "not_computed",
         }
     }
 }
@@ -130,6 +134,7 @@ impl Fallible {
 impl<'a, E: PatternEnsemble + ?Sized> DamTheory<'a, E> {
     /// Precompute the λ-independent constants of ensemble `e`.
     pub fn new(e: &'a E) -> Result<Self> {
+        e.check_theory()?;
         let rho1 = e.rho1();
         let alpha_1_condensed = rate(e, rho1, rho1)?;
         let alpha_pair = Self::pair_channel(e, rho1)?;
@@ -310,6 +315,15 @@ impl<'a, E: PatternEnsemble + ?Sized> DamTheory<'a, E> {
     }
 
     fn alpha_c_given_alpha_1(&self, lambda: f64, alpha_1: f64) -> Result<AlphaC> {
+        if !self.ensemble.alpha_c_channels_complete() {
+            return Ok(AlphaC {
+                bound: f64::NAN,
+                norm: f64::NAN,
+                pair: f64::NAN,
+                rho_f: f64::NAN,
+                binding: Channel::NotComputed,
+            });
+        }
         let (norm, rho_f) = self.norm_channel(lambda)?;
         let pair = self.alpha_pair;
         let (mut bound, mut binding) = (alpha_1, Channel::Typical);
@@ -340,14 +354,71 @@ impl<'a, E: PatternEnsemble + ?Sized> DamTheory<'a, E> {
         })
     }
 
-    /// Basin of one attention step (docs/theory.md#basins): from overlap m with ξ¹ and norm r, retrieval iff
-    /// λm > φ(α, λ, r), i.e. m > m_c = φ/λ.
+    /// Basin of one attention step (docs/theory.md#basins): from the simulator's start
+    /// x = √r(c ξ̂¹ + √(1 − c²) ẑ) with overlap m = c√(rρ₁), retrieval iff λm > φ_c(α, λ),
+    /// where φ_c is the REM of the start's own overlap law Λ_{a,b} (a = c√(r/ρ₁),
+    /// b = √(r(1 − c²))). Rotation-invariant ensembles have φ_c = φ(α, λ, r), so
+    /// m_c = φ/λ; otherwise the critical cosine is the first root of λc√(rρ₁) = φ_c in (0, 1]
+    /// (grid of 64 cosines, then Brent). Without a root (no start of norm r is retrieved in
+    /// one step) cos_c = φ_1/(λ√(rρ₁)) > 1 with the law of c = 1.
     pub fn basin(&self, p: RemPoint) -> Result<Basin> {
-        let (phi, phase) = phi(self.ensemble, p)?;
-        let m_c = phi / p.lambda;
+        let e = self.ensemble;
+        if !e.start_depends_on_cosine() {
+            let (phi, phase) = phi(e, p)?;
+            let m_c = phi / p.lambda;
+            return Ok(Basin {
+                m_c,
+                cos_c: m_c / (p.r * self.rho1).sqrt(),
+                phase,
+            });
+        }
+        let scale = (p.r * self.rho1).sqrt();
+        let phi_at = |c: f64| -> Result<(f64, Phase)> {
+            let law = crate::ensembles::StartLaw {
+                e,
+                a: c * (p.r / self.rho1).sqrt(),
+                b: (p.r * (1.0 - c * c)).max(0.0).sqrt(),
+            };
+            phi(&law, p)
+        };
+        let gap = |c: f64| -> Result<f64> { Ok(p.lambda * c * scale - phi_at(c)?.0) };
+        const GRID: usize = 64;
+        let mut lo = 0.0;
+        let mut root = None;
+        for k in 1..=GRID {
+            let c = k as f64 / GRID as f64;
+            if gap(c)? >= 0.0 {
+                root = Some((lo, c));
+                break;
+            }
+            lo = c;
+        }
+        let Some((lo, hi)) = root else {
+            let (phi1, phase) = phi_at(1.0)?;
+            let m_c = phi1 / p.lambda;
+            return Ok(Basin {
+                m_c,
+                cos_c: m_c / scale,
+                phase,
+            });
+        };
+        let fail = Fallible::new();
+        let c = brent_root(|c| fail.eval(gap(c)), lo, hi, 0.0).map_err(|r| {
+            fail.take_or(EngramError::NoConvergence {
+                context: format!(
+                    "critical cosine of {} at alpha={}, lambda={}, r={}",
+                    e.name(),
+                    p.alpha,
+                    p.lambda,
+                    p.r
+                ),
+                reason: r.to_string(),
+            })
+        })?;
+        let (_, phase) = phi_at(c)?;
         Ok(Basin {
-            m_c,
-            cos_c: m_c / (p.r * self.rho1).sqrt(),
+            m_c: c * scale,
+            cos_c: c,
             phase,
         })
     }

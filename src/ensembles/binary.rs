@@ -28,6 +28,37 @@ impl PatternEnsemble for Binary {
     fn overlap_edge(&self, r: f64) -> f64 {
         r.sqrt()
     }
+    /// Λ_{a,b}(λ) = E_g ln cosh(λ(a + b g)) for the cosine start x = aξ¹ + bg: the components
+    /// of x are not ±const, so Λ is not ln cosh(λ√r) (docs/theory.md#basins). Quadrature split
+    /// at the kink g = −a/b.
+    fn log_mgf_start(&self, lambda: f64, a: f64, b: f64) -> f64 {
+        if b == 0.0 {
+            return ln_cosh(lambda * a);
+        }
+        super::gauss_expect(|g| ln_cosh(lambda * (a + b * g)), -a / b)
+    }
+    fn log_mgf_start_prime(&self, lambda: f64, a: f64, b: f64) -> f64 {
+        if b == 0.0 {
+            return a * (lambda * a).tanh();
+        }
+        super::gauss_expect(
+            |g| {
+                let x = a + b * g;
+                x * (lambda * x).tanh()
+            },
+            -a / b,
+        )
+    }
+    fn start_depends_on_cosine(&self) -> bool {
+        true
+    }
+    /// E|a + b g|.
+    fn start_edge(&self, a: f64, b: f64) -> f64 {
+        if b == 0.0 {
+            return a;
+        }
+        super::gauss_expect(|g| (a + b * g).abs(), -a / b)
+    }
 }
 
 impl PatternSampler for Binary {

@@ -9,12 +9,14 @@
 
 mod binary;
 mod gaussian;
+pub mod iid;
 pub mod legendre;
 pub mod sampling;
 mod spherical;
 
 pub use binary::Binary;
 pub use gaussian::Gaussian;
+pub use iid::Iid;
 pub use sampling::{sample_rng, PatternSampler};
 pub use spherical::Spherical;
 
@@ -53,11 +55,94 @@ pub trait PatternEnsemble: Send + Sync {
     fn norm_rate(&self, _rho: f64) -> Option<f64> {
         None
     }
+
+    /// Whether the REM theory exists for this ensemble; the error says why not (e.g. a
+    /// marginal without a finite quenched MGF). Every theory entry point checks it.
+    fn check_theory(&self) -> Result<()> {
+        Ok(())
+    }
+
+    /// Whether the α_c channels engram computes (typical, norm, pair) are all the
+    /// single-pattern failure modes of this ensemble. False for i.i.d. marginals whose target
+    /// can fail through its whole empirical component law (docs/theory.md#iid); α_c is then
+    /// not reported.
+    fn alpha_c_channels_complete(&self) -> bool {
+        true
+    }
+
+    /// Whether the start law's Λ_{a,b} depends on the cosine at fixed norm (false for
+    /// rotation-invariant ensembles, whose basins then have a closed form in φ).
+    fn start_depends_on_cosine(&self) -> bool {
+        false
+    }
+
+    /// Λ_{a,b}(λ) for the simulator's cosine start x = a ξ¹ + b g per component (g standard
+    /// gaussian, a, b ≥ 0; docs/theory.md#basins). Rotation-invariant ensembles depend on the
+    /// norm only: Λ_r with r = a²ρ₁ + b² (the default).
+    fn log_mgf_start(&self, lambda: f64, a: f64, b: f64) -> f64 {
+        self.log_mgf(lambda, a * a * self.rho1() + b * b)
+    }
+
+    /// dΛ_{a,b}/dλ.
+    fn log_mgf_start_prime(&self, lambda: f64, a: f64, b: f64) -> f64 {
+        self.log_mgf_prime(lambda, a * a * self.rho1() + b * b)
+    }
+
+    /// lim_{λ→∞} dΛ_{a,b}/dλ, the overlap edge for the start law.
+    fn start_edge(&self, a: f64, b: f64) -> f64 {
+        self.overlap_edge(a * a * self.rho1() + b * b)
+    }
 }
 
-/// The built-in ensembles, selectable by name.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
+/// The overlap law of the simulator's cosine start as an ensemble view: Λ_r(λ) := Λ_{a,b}(λ)
+/// whatever r (the generic path then gives φ, u_max, λ_* for that start).
+pub(crate) struct StartLaw<'a, E: PatternEnsemble + ?Sized> {
+    pub e: &'a E,
+    pub a: f64,
+    pub b: f64,
+}
+
+impl<E: PatternEnsemble + ?Sized> PatternEnsemble for StartLaw<'_, E> {
+    fn name(&self) -> &'static str {
+        self.e.name()
+    }
+    fn rho1(&self) -> f64 {
+        self.e.rho1()
+    }
+    fn log_mgf(&self, lambda: f64, _r: f64) -> f64 {
+        self.e.log_mgf_start(lambda, self.a, self.b)
+    }
+    fn log_mgf_prime(&self, lambda: f64, _r: f64) -> f64 {
+        self.e.log_mgf_start_prime(lambda, self.a, self.b)
+    }
+    fn overlap_edge(&self, _r: f64) -> f64 {
+        self.e.start_edge(self.a, self.b)
+    }
+}
+
+/// Largest |z| of the gaussian expectations ([`gauss_expect`]): φ(12) ≈ 2e−32.
+const Z_MAX: f64 = 12.0;
+
+/// E_g f(g), g standard gaussian, by tanh-sinh quadrature on panels split at ±3, 0 and at
+/// `kink` (where f turns from smooth to linear), to 1e-12 relative.
+pub(crate) fn gauss_expect<F: Fn(f64) -> f64>(f: F, kink: f64) -> f64 {
+    let mut pts = vec![-Z_MAX, -3.0, 0.0, 3.0, Z_MAX];
+    if kink.is_finite() && kink.abs() < Z_MAX {
+        pts.push(kink);
+    }
+    pts.sort_by(f64::total_cmp);
+    let pdf = |z: f64| (-0.5 * z * z).exp() / (2.0 * std::f64::consts::PI).sqrt();
+    pts.windows(2)
+        .filter(|w| w[1] > w[0])
+        .map(|w| quadrature::integrate(|z| pdf(z) * f(z), w[0], w[1], 1e-12).integral)
+        .sum()
+}
+
+/// The ensembles selectable by name: the three built-in ones, and i.i.d. marginals
+/// (docs/theory.md#iid) by their canonical name (`uniform`, `laplace`, `ternary:F`,
+/// `iid:V1,…:W1,…`) or, in a config, `{ iid = { values = [..], weights = [..] } }` /
+/// `{ iid = { family = "ternary", sparsity = F } }`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum EnsembleKind {
     /// ξ_i ~ N(0, 1) i.i.d.
     Gaussian,
@@ -65,6 +150,8 @@ pub enum EnsembleKind {
     Spherical,
     /// ξ_i = ±1 uniform.
     Binary,
+    /// ξ_i i.i.d. from a standardised marginal.
+    Iid(&'static Iid),
 }
 
 impl EnsembleKind {
@@ -77,7 +164,16 @@ impl EnsembleKind {
             Self::Gaussian => &Gaussian,
             Self::Spherical => &Spherical,
             Self::Binary => &Binary,
+            Self::Iid(e) => e,
         }
+    }
+
+    /// The ensemble for the REM theory: refused where the theory does not exist
+    /// ([`PatternEnsemble::check_theory`]).
+    pub fn theory(self) -> Result<&'static dyn PatternEnsemble> {
+        let e = self.ensemble();
+        e.check_theory()?;
+        Ok(e)
     }
 
     /// Name as on the command line.
@@ -93,12 +189,106 @@ impl std::str::FromStr for EnsembleKind {
             "gaussian" => Ok(Self::Gaussian),
             "spherical" => Ok(Self::Spherical),
             "binary" => Ok(Self::Binary),
-            _ => Err(EngramError::InvalidParameter {
-                name: "ensemble",
-                value: s.to_string(),
-                allowed: "one of gaussian, spherical, binary",
-            }),
+            _ => match Iid::parse(s) {
+                Some(r) => r.map(Self::Iid),
+                None => Err(EngramError::InvalidParameter {
+                    name: "ensemble",
+                    value: s.to_string(),
+                    allowed: "one of gaussian, spherical, binary, uniform, laplace, ternary:F, \
+                              iid:V1,V2,...:W1,W2,...",
+                }),
+            },
         }
+    }
+}
+
+impl serde::Serialize for EnsembleKind {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.name())
+    }
+}
+
+/// The config form of an i.i.d. marginal: `{ values, weights }` or `{ family, sparsity }`.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct IidSpec {
+    values: Option<Vec<f64>>,
+    weights: Option<Vec<f64>>,
+    family: Option<String>,
+    sparsity: Option<f64>,
+}
+
+impl IidSpec {
+    fn build(self) -> Result<&'static Iid> {
+        let bad = |value: String, allowed: &'static str| EngramError::InvalidParameter {
+            name: "iid",
+            value,
+            allowed,
+        };
+        match (
+            self.values,
+            self.weights,
+            self.family.as_deref(),
+            self.sparsity,
+        ) {
+            (Some(v), Some(w), None, None) => Iid::discrete(&v, &w),
+            (None, None, Some("uniform"), None) => Ok(Iid::uniform()),
+            (None, None, Some("laplace"), None) => Ok(Iid::laplace()),
+            (None, None, Some("ternary"), Some(f)) => Iid::ternary(f),
+            (None, None, Some("ternary"), None) => Err(bad(
+                "family = \"ternary\" without sparsity".into(),
+                "family = \"ternary\" with sparsity = f in (0, 1]",
+            )),
+            (None, None, Some(f), _) => Err(bad(
+                format!("family = {f:?}"),
+                "family = \"uniform\", \"laplace\" or \"ternary\" (with sparsity)",
+            )),
+            _ => Err(bad(
+                "an incomplete or mixed table".into(),
+                "either values = [..] with weights = [..], or family = \"..\"",
+            )),
+        }
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for EnsembleKind {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = EnsembleKind;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str(
+                    "an ensemble name (gaussian, spherical, binary, uniform, laplace, ternary:F) \
+                     or a table { iid = { values = [..], weights = [..] } }",
+                )
+            }
+            fn visit_str<E: serde::de::Error>(
+                self,
+                s: &str,
+            ) -> std::result::Result<Self::Value, E> {
+                s.parse().map_err(E::custom)
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> std::result::Result<Self::Value, A::Error> {
+                use serde::de::Error;
+                let key: String = map.next_key()?.ok_or_else(|| {
+                    A::Error::custom("an empty ensemble table; expected iid = {..}")
+                })?;
+                if key != "iid" {
+                    return Err(A::Error::unknown_field(&key, &["iid"]));
+                }
+                let spec: IidSpec = map.next_value()?;
+                if let Some(k) = map.next_key::<String>()? {
+                    return Err(A::Error::unknown_field(&k, &["iid"]));
+                }
+                spec.build()
+                    .map(EnsembleKind::Iid)
+                    .map_err(A::Error::custom)
+            }
+        }
+        d.deserialize_any(V)
     }
 }
 

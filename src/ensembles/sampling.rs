@@ -31,6 +31,7 @@ impl EnsembleKind {
             Self::Gaussian => &Gaussian,
             Self::Spherical => &Spherical,
             Self::Binary => &Binary,
+            Self::Iid(e) => e,
         }
     }
 }

@@ -18,8 +18,12 @@ use crate::stats::fmt_num;
 pub mod csv_float {
     use serde::Serializer;
 
-    /// Print as csv's serializer prints an f64 (ryu's shortest representation).
+    /// Print as csv's serializer prints an f64 (ryu's shortest representation); NaN, a value
+    /// that does not exist, prints as an empty field (README, output conventions).
     pub fn serialize<S: Serializer>(x: &f64, s: S) -> Result<S::Ok, S::Error> {
+        if x.is_nan() {
+            return s.serialize_str("");
+        }
         s.serialize_str(ryu::Buffer::new().format(*x))
     }
 }

@@ -69,7 +69,7 @@ pub fn rem_points(
 
 /// The auxiliary REM at each point: φ, phase, u*, λ_*, u_max, entropy (docs/theory.md#rem).
 pub fn rem(kind: EnsembleKind, points: &[RemPoint]) -> Result<Vec<RemRow>> {
-    let e = kind.ensemble();
+    let e = kind.theory()?;
     par_rows(points, |p| {
         let s = rem::solve(e, *p)?;
         Ok(RemRow {
@@ -193,7 +193,10 @@ pub struct SimGrid {
 impl SimGrid {
     /// A grid layout; `memory_gib` > 0 GiB, `samples` ≥ 1.
     pub fn new(kind: EnsembleKind, batch: Batch, samples: usize, memory_gib: f64) -> Result<Self> {
-        DamTheory::new(kind.ensemble())?;
+        // the theory columns' constants, where the theory exists (laplace: simulation only)
+        if kind.ensemble().check_theory().is_ok() {
+            DamTheory::new(kind.ensemble())?;
+        }
         if !(memory_gib > 0.0 && memory_gib.is_finite()) {
             return Err(EngramError::InvalidParameter {
                 name: "memory_gib",

@@ -518,3 +518,18 @@ pub fn render_study(dir: &Path) -> Result<Vec<PathBuf>> {
     let (cfg, _) = load_config(&dir.join("config.toml"))?;
     cfg.model.study().render(dir)
 }
+
+/// A label as a file-name stem: every character outside `[A-Za-z0-9._-]` becomes `_` (an i.i.d.
+/// ensemble's name holds `:` and `,`).
+pub(crate) fn file_stem(label: &str) -> String {
+    label
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "._-".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}

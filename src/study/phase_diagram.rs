@@ -245,7 +245,9 @@ pub fn render_phase_diagram(
             curves,
             ..Default::default()
         };
-        out.extend(fig.render(&dir.join(format!("phase_diagram_{}", kind.name())))?);
+        out.extend(
+            fig.render(&dir.join(format!("phase_diagram_{}", super::file_stem(kind.name()))))?,
+        );
     }
     Ok(out)
 }

@@ -914,7 +914,8 @@ pub fn map_curve(pt: &MapPoint, tick: &(dyn Fn() + Sync)) -> Result<MapCurve> {
 }
 
 /// The target norm the annealed map and the expansion use: the planted ρ, else the median of
-/// ‖ξ¹‖²/N at N (gaussian: the χ²_N median over N, 1 − 2/(3N) + O(N⁻²); spherical, binary: 1).
+/// ‖ξ¹‖²/N at N (gaussian: the χ²_N median over N, 1 − 2/(3N) + O(N⁻²); spherical, binary: 1;
+/// i.i.d.: the Cornish–Fisher median 1 − κ₃/(6κ₂N) of the cumulants of ξ_i², [`crate::ensembles::Iid::norm_cumulants`]).
 pub fn median_target_norm(kind: EnsembleKind, n: usize, target_norm: Option<f64>) -> f64 {
     use statrs::distribution::{ChiSquared, ContinuousCDF};
     match (target_norm, kind) {
@@ -922,6 +923,14 @@ pub fn median_target_norm(kind: EnsembleKind, n: usize, target_norm: Option<f64>
         (None, EnsembleKind::Gaussian) => ChiSquared::new(n as f64)
             .map(|c| c.inverse_cdf(0.5) / n as f64)
             .unwrap_or(1.0),
+        (None, EnsembleKind::Iid(e)) => {
+            let (m, k2, k3) = e.norm_cumulants();
+            if k2 > 0.0 {
+                m - k3 / (6.0 * k2 * n as f64)
+            } else {
+                m
+            }
+        }
         (None, _) => kind.ensemble().rho1(),
     }
 }
@@ -973,7 +982,7 @@ pub fn finite_size_row(pt: &MapPoint, tick: &(dyn Fn() + Sync)) -> Result<Finite
     let d = &pt.dynamics;
     let (alpha_half, alpha_half_err) = curve.alpha_half()?;
     let rho = median_target_norm(kind, n, target_norm);
-    let ens = kind.ensemble();
+    let ens = kind.theory()?;
     let th = crate::dam::DamTheory::new(ens)?;
     let limit = match target_norm {
         None => th.alpha_1(lambda)?.0,
@@ -1052,6 +1061,7 @@ mod tests {
                     EnsembleKind::Binary => l.tanh(),
                     // q(λ): the maximiser of λq + ½ln(1 − q²), q = (√(1 + 4λ²) − 1)/(2λ)
                     EnsembleKind::Spherical => ((1.0 + 4.0 * l * l).sqrt() - 1.0) / (2.0 * l),
+                    EnsembleKind::Iid(_) => unreachable!("ALL holds the built-in ensembles"),
                 };
                 assert!((f.b1 - b).abs() < 1e-9, "{kind} {l}: b1 {} vs {b}", f.b1);
             }

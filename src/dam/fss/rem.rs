@@ -45,11 +45,14 @@ pub struct OverlapLaw {
     scale: f64,
     /// χ²_{N−1} as Gamma((N−1)/2, 2), for the spherical cosine.
     chi2_rest: Option<Gamma<f64>>,
+    /// The target's components (i.i.d. ensembles: each overlap is Σ_i ξ¹_i ξ_i with ξ_i drawn
+    /// from the marginal, the exact law, O(N) per overlap).
+    target: Vec<f64>,
 }
 
 impl OverlapLaw {
     /// Draw ξ¹'s squared norm from `rng` (gaussian: the sum of N squared standard normals;
-    /// spherical, binary: exactly N). With `target_norm = Some(ρ)`, ξ¹ is planted at
+    /// spherical, binary: exactly N; i.i.d.: ξ¹ itself is drawn from the marginal). With `target_norm = Some(ρ)`, ξ¹ is planted at
     /// ‖ξ¹‖²/N = ρ (as `--target-norm` does in the simulator): every overlap scales by
     /// √(ρN/‖ξ¹‖²), the other patterns unchanged. Domain: N ≥ 2, ρ > 0.
     pub fn new(
@@ -59,7 +62,12 @@ impl OverlapLaw {
         rng: &mut rand_chacha::ChaCha8Rng,
     ) -> Self {
         let nf = n as f64;
+        let mut target = Vec::new();
         let r2 = match kind {
+            EnsembleKind::Iid(e) => {
+                target = (0..n).map(|_| e.draw(rng)).collect();
+                target.iter().map(|v| v * v).sum::<f64>()
+            }
             EnsembleKind::Gaussian => (0..n)
                 .map(|_| {
                     let z: f64 = StandardNormal.sample(rng);
@@ -80,6 +88,7 @@ impl OverlapLaw {
             norm: r2.sqrt(),
             scale,
             chi2_rest: Gamma::new((nf - 1.0) / 2.0, 2.0).ok(),
+            target,
         }
     }
 
@@ -111,6 +120,9 @@ impl OverlapLaw {
                     k += (rng.next_u64() & ((1u64 << left) - 1)).count_ones();
                 }
                 self.scale * (nf - 2.0 * k as f64)
+            }
+            EnsembleKind::Iid(e) => {
+                self.scale * self.target.iter().map(|&t| t * e.draw(rng)).sum::<f64>()
             }
         }
     }

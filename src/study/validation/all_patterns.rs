@@ -326,6 +326,6 @@ impl AllPatternsCheck {
                 curve,
             ));
         }
-        fig.render(&dir.join(format!("failure_{}", label.replace(':', "_"))))
+        fig.render(&dir.join(format!("failure_{}", crate::study::file_stem(&label))))
     }
 }

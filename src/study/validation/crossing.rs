@@ -352,7 +352,7 @@ impl CrossingCheck {
         if labelled.is_empty() {
             return Ok((vec![], ex));
         }
-        let stem = label.replace(':', "_");
+        let stem = crate::study::file_stem(&label);
         let fold: Vec<_> = ex
             .report
             .extrapolations()
@@ -499,7 +499,10 @@ pub(super) fn render_thresholds(
                 acs,
             ));
         }
-        out.extend(fig.render(&dir.join(format!("thresholds_{}", kind.name())))?);
+        out.extend(fig.render(&dir.join(format!(
+            "thresholds_{}",
+            crate::study::file_stem(kind.name())
+        )))?);
     }
     Ok(out)
 }
