@@ -2,33 +2,13 @@
 //! functions). Each test rejects at p < 1e-3 (fixed seeds, so a pass is reproducible; a
 //! negative control shows the tests have the power to reject a 5% error in the variance).
 
+mod common;
+
+use common::ks_p;
 use engram::ensembles::{sample_rng, EnsembleKind};
 use statrs::distribution::{Beta, Binomial, ChiSquared, ContinuousCDF, Discrete, Normal};
 
 const P_MIN: f64 = 1e-3;
-
-/// Kolmogorov–Smirnov: the p-value of D = sup|F_n − F| for n sorted samples (asymptotic
-/// Kolmogorov law with Stephens' small-n correction).
-fn ks_p(mut x: Vec<f64>, cdf: impl Fn(f64) -> f64) -> f64 {
-    x.sort_by(f64::total_cmp);
-    let n = x.len() as f64;
-    let d = x
-        .iter()
-        .enumerate()
-        .map(|(i, &v)| {
-            let f = cdf(v);
-            (f - i as f64 / n).abs().max(((i + 1) as f64 / n - f).abs())
-        })
-        .fold(0.0, f64::max);
-    let t = (n.sqrt() + 0.12 + 0.11 / n.sqrt()) * d;
-    let p: f64 = (1..=100)
-        .map(|k| {
-            let k = k as f64;
-            2.0 * (-1f64).powf(k - 1.0) * (-2.0 * k * k * t * t).exp()
-        })
-        .sum();
-    p.clamp(0.0, 1.0)
-}
 
 fn patterns(kind: EnsembleKind, n: usize, count: usize, seed: u64) -> Vec<Vec<f64>> {
     let mut rng = sample_rng(seed, 0);

@@ -27,6 +27,9 @@ pub enum Channel {
     Norm,
     /// (b) a pair with ξ^ν·ξ^μ > ‖ξ^μ‖² (another pattern steals the attractor).
     Pair,
+    /// A target whose whole empirical component law deviates (Sanov; i.i.d. discrete
+    /// marginals, docs/theory.md#iid): min_ν max(KL(ν‖π), α_f(λ; ν)).
+    Empirical,
     /// The ensemble has failure channels engram does not compute (an i.i.d. marginal whose
     /// target fails through its empirical component law): no bound is reported.
     NotComputed,
@@ -39,6 +42,7 @@ impl Channel {
             Channel::Typical => "typical",
             Channel::Norm => "norm",
             Channel::Pair => "pair",
+            Channel::Empirical => "empirical",
             Channel::NotComputed => "not_computed",
         }
     }
@@ -316,12 +320,30 @@ impl<'a, E: PatternEnsemble + ?Sized> DamTheory<'a, E> {
 
     fn alpha_c_given_alpha_1(&self, lambda: f64, alpha_1: f64) -> Result<AlphaC> {
         if !self.ensemble.alpha_c_channels_complete() {
+            let Some(channels) = self.ensemble.alpha_c_empirical(lambda) else {
+                return Ok(AlphaC {
+                    bound: f64::NAN,
+                    norm: f64::NAN,
+                    pair: f64::NAN,
+                    rho_f: f64::NAN,
+                    binding: Channel::NotComputed,
+                });
+            };
+            // the empirical-law channel contains the norm channel (and, at ν = π, α₁ itself)
+            let (empirical, rho_f, pair) = channels?;
+            let (mut bound, mut binding) = (alpha_1, Channel::Typical);
+            if empirical < alpha_1 * (1.0 - 1e-10) {
+                (bound, binding) = (empirical, Channel::Empirical);
+            }
+            if pair < bound {
+                (bound, binding) = (pair, Channel::Pair);
+            }
             return Ok(AlphaC {
-                bound: f64::NAN,
-                norm: f64::NAN,
-                pair: f64::NAN,
-                rho_f: f64::NAN,
-                binding: Channel::NotComputed,
+                bound,
+                norm: empirical,
+                pair,
+                rho_f,
+                binding,
             });
         }
         let (norm, rho_f) = self.norm_channel(lambda)?;

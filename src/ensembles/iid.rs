@@ -22,6 +22,7 @@ use std::sync::Mutex;
 use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
 
+use super::legendre::rate;
 use super::sampling::PatternSampler;
 use super::PatternEnsemble;
 use crate::error::{EngramError, Result};
@@ -370,6 +371,240 @@ impl Iid {
     }
 }
 
+/// Largest number of values for which the empirical-law channels of α_c are computed (a
+/// (K − 1)-dimensional minimisation).
+pub const EMPIRICAL_MAX_VALUES: usize = 8;
+
+/// The overlap law seen by a target whose components follow the law ν on π's values, the other
+/// patterns drawn from π (docs/theory.md#iid): Λ_ν(t) = Σ_k ν_k ln M(t v_k), ρ_ν = Σ_k ν_k v_k².
+struct TargetLaw<'a> {
+    iid: &'a Iid,
+    values: &'a [f64],
+    nu: Vec<f64>,
+    lo: f64,
+    hi: f64,
+}
+
+impl PatternEnsemble for TargetLaw<'_> {
+    fn name(&self) -> &'static str {
+        self.iid.name
+    }
+    fn rho1(&self) -> f64 {
+        self.nu
+            .iter()
+            .zip(self.values)
+            .map(|(n, v)| n * v * v)
+            .sum()
+    }
+    fn log_mgf(&self, t: f64, _r: f64) -> f64 {
+        self.nu
+            .iter()
+            .zip(self.values)
+            .map(|(n, &v)| n * self.iid.ln_mgf(t * v).0)
+            .sum()
+    }
+    fn log_mgf_prime(&self, t: f64, _r: f64) -> f64 {
+        self.nu
+            .iter()
+            .zip(self.values)
+            .map(|(n, &v)| n * v * self.iid.ln_mgf(t * v).1)
+            .sum()
+    }
+    fn overlap_edge(&self, _r: f64) -> f64 {
+        self.nu
+            .iter()
+            .zip(self.values)
+            .map(|(n, &v)| n * (self.hi * v).max(self.lo * v))
+            .sum()
+    }
+}
+
+impl TargetLaw<'_> {
+    /// α_f(λ; ν): the load above which a target with law ν is not retrieved (the generic
+    /// failure load of docs/theory.md#alpha-1 with Λ_ν).
+    fn failure_load(&self, lambda: f64) -> Result<f64> {
+        let rho = self.rho1();
+        if self.log_mgf_prime(lambda, rho) < rho || rho >= self.overlap_edge(rho) {
+            Ok(lambda * rho - self.log_mgf(lambda, rho))
+        } else {
+            rate(self, rho, rho)
+        }
+    }
+}
+
+/// The empirical-law channels of α_c for a discrete marginal (docs/theory.md#iid).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct EmpiricalChannels {
+    /// min_ν max(KL(ν‖π), α_f(λ; ν)): no target law that costs less than the load fails.
+    pub alpha_empirical: f64,
+    /// ρ_ν of the minimising law (the failing targets' squared norm per component).
+    pub rho_failing: f64,
+    /// ½ min_ν [KL(ν‖π) + I_ν(ρ_ν)]: a target of law ν and a pattern with ξ·x ≥ ‖x‖² (at
+    /// the overlap edge, a longer pattern that ties: [`tie_rate`]).
+    pub alpha_pair: f64,
+}
+
+/// The rate of a pattern that ties with the target, ξ·x = ‖x‖², when ‖x‖² is the overlap
+/// edge (the law ν sits on {lo, 0, hi}): each nonzero component must take its aligned extreme
+/// value, Σ_{v_k ≠ 0} ν_k (−ln w_{extreme}). The tie steals the attractor only if the pattern is
+/// longer than the target, i.e. if ν has mass on 0 (where the pattern is free); otherwise the
+/// tying pattern is the target itself (binary) and the rate is ∞.
+fn tie_rate(l: &TargetLaw<'_>, weights: &[f64]) -> f64 {
+    let idx = |x: f64| l.values.iter().position(|&v| v == x);
+    let (Some(ilo), Some(ihi)) = (idx(l.lo), idx(l.hi)) else {
+        return f64::INFINITY;
+    };
+    let zero_mass: f64 =
+        l.nu.iter()
+            .zip(l.values)
+            .filter(|(_, &v)| v.abs() <= 1e-12 * l.hi.abs().max(l.lo.abs()))
+            .map(|(n, _)| n)
+            .sum();
+    if zero_mass <= 0.0 {
+        return f64::INFINITY;
+    }
+    l.nu.iter()
+        .zip(l.values)
+        .filter(|(_, &v)| v.abs() > 1e-12 * l.hi.abs().max(l.lo.abs()))
+        .map(|(n, &v)| n * -(if v > 0.0 { weights[ihi] } else { weights[ilo] }).ln())
+        .sum()
+}
+
+/// ν = softmax(ln w + θ) on the values, θ ∈ R^{K−1} (θ_K = 0); θ = 0 is π.
+fn law_from(theta: &[f64], weights: &[f64]) -> Vec<f64> {
+    let logits: Vec<f64> = weights
+        .iter()
+        .enumerate()
+        .map(|(k, w)| w.ln() + theta.get(k).copied().unwrap_or(0.0))
+        .collect();
+    let mx = logits.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let z: f64 = logits.iter().map(|l| (l - mx).exp()).sum();
+    logits.iter().map(|l| (l - mx).exp() / z).collect()
+}
+
+fn kl(nu: &[f64], w: &[f64]) -> f64 {
+    nu.iter()
+        .zip(w)
+        .filter(|(n, _)| **n > 0.0)
+        .map(|(n, w)| n * (n / w).ln())
+        .sum()
+}
+
+/// Minimise `f` over θ ∈ R^d by Nelder–Mead (argmin) from the origin and from ±2 along each
+/// axis; the best of the restarts.
+fn nelder_mead_min(
+    d: usize,
+    f: &dyn Fn(&[f64]) -> f64,
+    context: impl Fn() -> String,
+) -> Result<(Vec<f64>, f64)> {
+    use argmin::core::{CostFunction, Error as ArgminError, Executor, State};
+    use argmin::solver::neldermead::NelderMead;
+    struct Cost<'a>(&'a dyn Fn(&[f64]) -> f64);
+    impl CostFunction for Cost<'_> {
+        type Param = Vec<f64>;
+        type Output = f64;
+        fn cost(&self, p: &Vec<f64>) -> std::result::Result<f64, ArgminError> {
+            Ok((self.0)(p))
+        }
+    }
+    let mut best: Option<(Vec<f64>, f64)> = None;
+    for start in [0.0, 2.0, -2.0] {
+        let x0: Vec<f64> = vec![start; d];
+        let mut simplex = vec![x0.clone()];
+        for j in 0..d {
+            let mut x = x0.clone();
+            x[j] += 1.0;
+            simplex.push(x);
+        }
+        let solver = NelderMead::new(simplex)
+            .with_sd_tolerance(1e-14)
+            .map_err(|e| EngramError::NoConvergence {
+                context: context(),
+                reason: e.to_string(),
+            })?;
+        let res = Executor::new(Cost(f), solver)
+            .configure(|s| s.max_iters(4000))
+            .run()
+            .map_err(|e| EngramError::NoConvergence {
+                context: context(),
+                reason: e.to_string(),
+            })?;
+        let st = res.state();
+        if let (Some(p), c) = (st.get_best_param(), st.get_best_cost()) {
+            if best.as_ref().is_none_or(|b| c < b.1) {
+                best = Some((p.clone(), c));
+            }
+        }
+    }
+    best.ok_or_else(|| EngramError::NoConvergence {
+        context: context(),
+        reason: "no finite cost".into(),
+    })
+}
+
+impl Iid {
+    /// The empirical-law channels of α_c at λ (docs/theory.md#iid), for discrete marginals of
+    /// at most [`EMPIRICAL_MAX_VALUES`] values; `None` otherwise (continuous marginals need a
+    /// minimisation over functions). Minimised by Nelder–Mead over the simplex of target
+    /// laws. Domain: λ > 0.
+    pub fn empirical_channels(&self, lambda: f64) -> Option<Result<EmpiricalChannels>> {
+        let Marginal::Discrete { values, weights } = &self.marginal else {
+            return None;
+        };
+        if values.len() > EMPIRICAL_MAX_VALUES {
+            return None;
+        }
+        let (lo, hi) = self.support();
+        let law = |theta: &[f64]| TargetLaw {
+            iid: self,
+            values,
+            nu: law_from(theta, weights),
+            lo,
+            hi,
+        };
+        let err = std::cell::RefCell::new(None);
+        let keep = |r: Result<f64>| match r {
+            Ok(v) => v,
+            Err(e) => {
+                err.borrow_mut().get_or_insert(e);
+                f64::INFINITY
+            }
+        };
+        let d = values.len() - 1;
+        let ctx = |what: &str| {
+            let what = what.to_string();
+            move || format!("{what} of {} at lambda={lambda}", self.name)
+        };
+        let run = || -> Result<EmpiricalChannels> {
+            let emp = |t: &[f64]| {
+                let l = law(t);
+                kl(&l.nu, weights).max(keep(l.failure_load(lambda)))
+            };
+            let (t_emp, alpha_empirical) = nelder_mead_min(d, &emp, ctx("empirical-law channel"))?;
+            let pair = |t: &[f64]| {
+                let l = law(t);
+                let rho = l.rho1();
+                let i = if rho >= l.overlap_edge(rho) * (1.0 - 1e-12) {
+                    tie_rate(&l, weights)
+                } else {
+                    keep(rate(&l, rho, rho))
+                };
+                (kl(&l.nu, weights) + i).min(1e300)
+            };
+            let (_, j) = nelder_mead_min(d, &pair, ctx("stealing-pair channel"))?;
+            if let Some(e) = err.borrow_mut().take() {
+                return Err(e);
+            }
+            Ok(EmpiricalChannels {
+                alpha_empirical,
+                rho_failing: law(&t_emp).rho1(),
+                alpha_pair: if j >= 1e300 { f64::INFINITY } else { 0.5 * j },
+            })
+        };
+        Some(run())
+    }
+}
+
 /// The 20-point Gauss–Legendre rule, computed once.
 fn gauss_legendre() -> &'static gauss_quad::GaussLegendre {
     static RULE: std::sync::OnceLock<gauss_quad::GaussLegendre> = std::sync::OnceLock::new();
@@ -441,6 +676,10 @@ impl PatternEnsemble for Iid {
     }
     fn alpha_c_channels_complete(&self) -> bool {
         self.is_binary_like()
+    }
+    fn alpha_c_empirical(&self, lambda: f64) -> Option<Result<(f64, f64, f64)>> {
+        self.empirical_channels(lambda)
+            .map(|r| r.map(|c| (c.alpha_empirical, c.rho_failing, c.alpha_pair)))
     }
     /// Λ_{a,b}(λ) = E_{y∼π} E_g ln M(λ(a y + b g)): the exact sum or quadrature over π, then
     /// a gaussian expectation over g on panels split where λ(a y + b g) changes sign.

@@ -70,6 +70,13 @@ pub trait PatternEnsemble: Send + Sync {
         true
     }
 
+    /// Where the norm and pair channels are not complete: the empirical-law channels of α_c
+    /// at λ, (α_empirical, ρ of the failing law, α_pair), if the ensemble can compute them
+    /// (i.i.d. discrete marginals, docs/theory.md#iid); `None` otherwise.
+    fn alpha_c_empirical(&self, _lambda: f64) -> Option<Result<(f64, f64, f64)>> {
+        None
+    }
+
     /// Whether the start law's Λ_{a,b} depends on the cosine at fixed norm (false for
     /// rotation-invariant ensembles, whose basins then have a closed form in φ).
     fn start_depends_on_cosine(&self) -> bool {

@@ -1,4 +1,5 @@
-//! Helpers shared by the integration tests that run the `engram` binary.
+//! Helpers shared by the integration tests: running the `engram` binary, temporary
+//! directories, the Kolmogorov–Smirnov test.
 #![allow(dead_code)] // each test crate uses its own subset
 
 use std::path::PathBuf;
@@ -32,4 +33,27 @@ pub fn tmpdir(suite: &str, tag: &str) -> PathBuf {
     let _ = std::fs::remove_dir_all(&d);
     std::fs::create_dir_all(&d).unwrap();
     d
+}
+
+/// Kolmogorov–Smirnov: the p-value of D = sup|F_n − F| for n sorted samples (asymptotic
+/// Kolmogorov law with Stephens' small-n correction).
+pub fn ks_p(mut x: Vec<f64>, cdf: impl Fn(f64) -> f64) -> f64 {
+    x.sort_by(f64::total_cmp);
+    let n = x.len() as f64;
+    let d = x
+        .iter()
+        .enumerate()
+        .map(|(i, &v)| {
+            let f = cdf(v);
+            (f - i as f64 / n).abs().max(((i + 1) as f64 / n - f).abs())
+        })
+        .fold(0.0, f64::max);
+    let t = (n.sqrt() + 0.12 + 0.11 / n.sqrt()) * d;
+    let p: f64 = (1..=100)
+        .map(|k| {
+            let k = k as f64;
+            2.0 * (-1f64).powf(k - 1.0) * (-2.0 * k * k * t * t).exp()
+        })
+        .sum();
+    p.clamp(0.0, 1.0)
 }
