@@ -203,11 +203,7 @@ pub fn summary_row(kind: EnsembleKind, s: &SimSummary) -> Result<SimRow> {
         // cosine (binary, i.i.d.); rotation-invariant ensembles: φ(α, λ, r)
         let phi_theory = match p.start {
             Start::Cosine { cosine, r } if e.start_depends_on_cosine() => {
-                let law = crate::ensembles::StartLaw {
-                    e,
-                    a: cosine * (r / e.rho1()).sqrt(),
-                    b: (r * (1.0 - cosine * cosine)).max(0.0).sqrt(),
-                };
+                let law = crate::ensembles::StartLaw::at_cosine(e, cosine, r);
                 crate::rem::phi(&law, point)?.0
             }
             _ => crate::rem::phi(e, point)?.0,

@@ -109,6 +109,25 @@ pub struct DamTheory<'a, E: PatternEnsemble + ?Sized> {
     alpha_pair: f64,
 }
 
+/// α_f(λ; ρ) of [`DamTheory::failure_load`] for any ensemble (or ensemble view, e.g. a target
+/// law of docs/theory.md#iid), without precomputed constants; `condensed` is I_ρ(ρ) when the
+/// caller has it. Domain: λ > 0, ρ > 0.
+pub(crate) fn failure_load<E: PatternEnsemble + ?Sized>(
+    e: &E,
+    lambda: f64,
+    rho: f64,
+    condensed: Option<f64>,
+) -> Result<(f64, Phase)> {
+    if e.log_mgf_prime(lambda, rho) < rho || rho >= e.overlap_edge(rho) {
+        Ok((lambda * rho - e.log_mgf(lambda, rho), Phase::Uncondensed))
+    } else {
+        Ok((
+            condensed.map_or_else(|| rate(e, rho, rho), Ok)?,
+            Phase::Condensed,
+        ))
+    }
+}
+
 /// Run a fallible scalar function inside a root finder: the first error is kept and returned
 /// instead of the root finder's own failure.
 struct Fallible {
@@ -190,14 +209,8 @@ impl<'a, E: PatternEnsemble + ?Sized> DamTheory<'a, E> {
     ///
     /// Domain: λ > 0, ρ > 0.
     pub fn failure_load(&self, lambda: f64, rho: f64) -> Result<(f64, Phase)> {
-        let e = self.ensemble;
-        if e.log_mgf_prime(lambda, rho) < rho || rho >= e.overlap_edge(rho) {
-            Ok((lambda * rho - e.log_mgf(lambda, rho), Phase::Uncondensed))
-        } else if rho == self.rho1 {
-            Ok((self.alpha_1_condensed, Phase::Condensed))
-        } else {
-            Ok((rate(e, rho, rho)?, Phase::Condensed))
-        }
+        let cached = (rho == self.rho1).then_some(self.alpha_1_condensed);
+        failure_load(self.ensemble, lambda, rho, cached)
     }
 
     /// α₁(λ) = sup{α : λρ₁ > φ(α, λ, ρ₁)} and the REM phase at the threshold (docs/theory.md#alpha-1).
@@ -396,11 +409,7 @@ impl<'a, E: PatternEnsemble + ?Sized> DamTheory<'a, E> {
         }
         let scale = (p.r * self.rho1).sqrt();
         let phi_at = |c: f64| -> Result<(f64, Phase)> {
-            let law = crate::ensembles::StartLaw {
-                e,
-                a: c * (p.r / self.rho1).sqrt(),
-                b: (p.r * (1.0 - c * c)).max(0.0).sqrt(),
-            };
+            let law = crate::ensembles::StartLaw::at_cosine(e, c, p.r);
             phi(&law, p)
         };
         let gap = |c: f64| -> Result<f64> { Ok(p.lambda * c * scale - phi_at(c)?.0) };

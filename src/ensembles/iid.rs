@@ -419,19 +419,6 @@ impl PatternEnsemble for TargetLaw<'_> {
     }
 }
 
-impl TargetLaw<'_> {
-    /// α_f(λ; ν): the load above which a target with law ν is not retrieved (the generic
-    /// failure load of docs/theory.md#alpha-1 with Λ_ν).
-    fn failure_load(&self, lambda: f64) -> Result<f64> {
-        let rho = self.rho1();
-        if self.log_mgf_prime(lambda, rho) < rho || rho >= self.overlap_edge(rho) {
-            Ok(lambda * rho - self.log_mgf(lambda, rho))
-        } else {
-            rate(self, rho, rho)
-        }
-    }
-}
-
 /// The empirical-law channels of α_c for a discrete marginal (docs/theory.md#iid).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct EmpiricalChannels {
@@ -578,7 +565,9 @@ impl Iid {
         let run = || -> Result<EmpiricalChannels> {
             let emp = |t: &[f64]| {
                 let l = law(t);
-                kl(&l.nu, weights).max(keep(l.failure_load(lambda)))
+                kl(&l.nu, weights).max(keep(
+                    crate::dam::theory::failure_load(&l, lambda, l.rho1(), None).map(|f| f.0),
+                ))
             };
             let (t_emp, alpha_empirical) = nelder_mead_min(d, &emp, ctx("empirical-law channel"))?;
             let pair = |t: &[f64]| {

@@ -109,6 +109,17 @@ pub(crate) struct StartLaw<'a, E: PatternEnsemble + ?Sized> {
     pub b: f64,
 }
 
+impl<'a, E: PatternEnsemble + ?Sized> StartLaw<'a, E> {
+    /// The start x = √r(c ξ̂¹ + √(1 − c²) ẑ): a = c√(r/ρ₁), b = √(r(1 − c²)).
+    pub fn at_cosine(e: &'a E, cosine: f64, r: f64) -> Self {
+        StartLaw {
+            e,
+            a: cosine * (r / e.rho1()).sqrt(),
+            b: (r * (1.0 - cosine * cosine)).max(0.0).sqrt(),
+        }
+    }
+}
+
 impl<E: PatternEnsemble + ?Sized> PatternEnsemble for StartLaw<'_, E> {
     fn name(&self) -> &'static str {
         self.e.name()
@@ -133,9 +144,11 @@ const Z_MAX: f64 = 12.0;
 /// E_g f(g), g standard gaussian, by tanh-sinh quadrature on panels split at ±3, 0 and at
 /// `kink` (where f turns from smooth to linear), to 1e-12 relative.
 pub(crate) fn gauss_expect<F: Fn(f64) -> f64>(f: F, kink: f64) -> f64 {
-    let mut pts = vec![-Z_MAX, -3.0, 0.0, 3.0, Z_MAX];
-    if kink.is_finite() && kink.abs() < Z_MAX {
-        pts.push(kink);
+    // a fixed array: this runs inside nested quadratures; a kink outside the range collapses
+    // onto an endpoint and its empty panel is skipped
+    let mut pts = [-Z_MAX, -3.0, 0.0, 3.0, Z_MAX, kink.clamp(-Z_MAX, Z_MAX)];
+    if kink.is_nan() {
+        pts[5] = Z_MAX;
     }
     pts.sort_by(f64::total_cmp);
     let pdf = |z: f64| (-0.5 * z * z).exp() / (2.0 * std::f64::consts::PI).sqrt();
