@@ -153,26 +153,27 @@ impl Store {
         target_norm: Option<f64>,
         rng: &mut rand_chacha::ChaCha8Rng,
     ) -> Result<()> {
-        let n = self.n;
-        for mu in 0..self.p {
-            ens.sample_pattern(rng, &mut self.row);
+        let (n, count) = (self.n, self.p);
+        let (data, row) = (&mut self.data, &mut self.row);
+        ens.sample_store(rng, n, count, &mut |mu, pat| {
+            row.copy_from_slice(pat);
             if let (Some(rho), true) = (target_norm, mu < k) {
-                let norm2: f64 = self.row.iter().map(|&v| (v as f64).powi(2)).sum();
+                let norm2: f64 = row.iter().map(|&v| (v as f64).powi(2)).sum();
                 let s = (rho * n as f64 / norm2).sqrt();
-                for v in self.row.iter_mut() {
+                for v in row.iter_mut() {
                     *v = (*v as f64 * s) as f32;
                 }
             }
             let dst = mu * n..(mu + 1) * n;
-            match &mut self.data {
-                StoreData::F32(d) => d[dst].copy_from_slice(&self.row),
+            match data {
+                StoreData::F32(d) => d[dst].copy_from_slice(row),
                 StoreData::F16(d) => {
-                    for (o, &v) in d[dst].iter_mut().zip(&self.row) {
+                    for (o, &v) in d[dst].iter_mut().zip(row.iter()) {
                         *o = f16::from_f32(v);
                     }
                 }
                 StoreData::I8(d) => {
-                    for (o, &v) in d[dst].iter_mut().zip(&self.row) {
+                    for (o, &v) in d[dst].iter_mut().zip(row.iter()) {
                         if v != 1.0 && v != -1.0 {
                             return Err(EngramError::InvalidParameter {
                                 name: "store",
@@ -184,8 +185,8 @@ impl Store {
                     }
                 }
             }
-        }
-        Ok(())
+            Ok(())
+        })
     }
 
     /// Row `mu` as f32 into `out` (length N).

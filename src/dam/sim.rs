@@ -96,9 +96,12 @@ impl Workspace {
         rng: &mut rand_chacha::ChaCha8Rng,
     ) {
         let (n, stride, pc) = (p.n, p.stride(), p.patterns_f64() as usize);
-        for row in self.patterns.chunks_exact_mut(stride).take(pc) {
-            ens.sample_pattern(rng, &mut row[..n]);
-        }
+        let rows = &mut self.patterns;
+        // the default sampler and the hidden manifold's cannot fail
+        let _ = ens.sample_store(rng, n, pc, &mut |mu, pat| {
+            rows[mu * stride..mu * stride + n].copy_from_slice(pat);
+            Ok(())
+        });
     }
 
     /// Load the P patterns from `rows` (P × N, row-major, unpadded; row 0 is ξ¹). For replaying a

@@ -149,7 +149,8 @@ pub struct SimRow {
     pub cosine: f64,
     /// Squared norm per component of the start.
     pub r: f64,
-    /// One-step basin edge m_c (docs/theory.md#basins).
+    /// One-step basin edge m_c (docs/theory.md#basins); empty for x₀ = ξ¹ runs of nonlinear
+    /// hidden-manifold patterns, whose basin costs seconds per point.
     pub m_c_theory: f64,
     /// Critical cosine (docs/theory.md#basins).
     pub cos_c_theory: f64,
@@ -208,8 +209,14 @@ pub fn summary_row(kind: EnsembleKind, s: &SimSummary) -> Result<SimRow> {
             }
             _ => crate::rem::phi(e, point)?.0,
         };
-        let basin = theory.basin(point)?;
-        (alpha_1, phi_theory, basin.m_c, basin.cos_c)
+        // the basin of an x₀ = ξ¹ run is context only; skipped where it costs seconds
+        let (m_c, cos_c) = if e.start_law_is_expensive() && matches!(p.start, Start::Pattern) {
+            (f64::NAN, f64::NAN)
+        } else {
+            let basin = theory.basin(point)?;
+            (basin.m_c, basin.cos_c)
+        };
+        (alpha_1, phi_theory, m_c, cos_c)
     };
     Ok(SimRow {
         n: p.n,

@@ -9,6 +9,7 @@
 
 mod binary;
 mod gaussian;
+pub mod hidden_manifold;
 pub mod iid;
 pub mod legendre;
 pub mod sampling;
@@ -16,6 +17,7 @@ mod spherical;
 
 pub use binary::Binary;
 pub use gaussian::Gaussian;
+pub use hidden_manifold::HiddenManifold;
 pub use iid::Iid;
 pub use sampling::{sample_rng, PatternSampler};
 pub use spherical::Spherical;
@@ -80,6 +82,12 @@ pub trait PatternEnsemble: Send + Sync {
     /// Whether the start law's Λ_{a,b} depends on the cosine at fixed norm (false for
     /// rotation-invariant ensembles, whose basins then have a closed form in φ).
     fn start_depends_on_cosine(&self) -> bool {
+        false
+    }
+
+    /// Whether the start law costs seconds per basin (the hidden manifold's nested saddle
+    /// points); summaries then leave the basin columns of x₀ = ξ¹ runs empty.
+    fn start_law_is_expensive(&self) -> bool {
         false
     }
 
@@ -172,6 +180,8 @@ pub enum EnsembleKind {
     Binary,
     /// ξ_i i.i.d. from a standardised marginal.
     Iid(&'static Iid),
+    /// Hidden-manifold patterns σ̃(F z/√D) (docs/theory.md#hidden-manifold).
+    HiddenManifold(&'static HiddenManifold),
 }
 
 impl EnsembleKind {
@@ -185,6 +195,7 @@ impl EnsembleKind {
             Self::Spherical => &Spherical,
             Self::Binary => &Binary,
             Self::Iid(e) => e,
+            Self::HiddenManifold(e) => e,
         }
     }
 
@@ -209,13 +220,14 @@ impl std::str::FromStr for EnsembleKind {
             "gaussian" => Ok(Self::Gaussian),
             "spherical" => Ok(Self::Spherical),
             "binary" => Ok(Self::Binary),
-            _ => match Iid::parse(s) {
-                Some(r) => r.map(Self::Iid),
-                None => Err(EngramError::InvalidParameter {
+            _ => match (Iid::parse(s), HiddenManifold::parse(s)) {
+                (Some(r), _) => r.map(Self::Iid),
+                (None, Some(r)) => r.map(Self::HiddenManifold),
+                (None, None) => Err(EngramError::InvalidParameter {
                     name: "ensemble",
                     value: s.to_string(),
                     allowed: "one of gaussian, spherical, binary, uniform, laplace, ternary:F, \
-                              iid:V1,V2,...:W1,W2,...",
+                              iid:V1,V2,...:W1,W2,..., hmm:ACTIVATION:ALPHA_D",
                 }),
             },
         }
@@ -271,6 +283,21 @@ impl IidSpec {
     }
 }
 
+/// The config form of a hidden-manifold ensemble: `{ alpha_d = .., activation = ".." }`.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct HiddenManifoldSpec {
+    alpha_d: f64,
+    activation: String,
+}
+
+impl HiddenManifoldSpec {
+    fn build(self) -> Result<&'static HiddenManifold> {
+        HiddenManifold::parse(&format!("hmm:{}:{}", self.activation, self.alpha_d))
+            .expect("the hmm: prefix")
+    }
+}
+
 impl<'de> serde::Deserialize<'de> for EnsembleKind {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
         struct V;
@@ -278,8 +305,9 @@ impl<'de> serde::Deserialize<'de> for EnsembleKind {
             type Value = EnsembleKind;
             fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
                 f.write_str(
-                    "an ensemble name (gaussian, spherical, binary, uniform, laplace, ternary:F) \
-                     or a table { iid = { values = [..], weights = [..] } }",
+                    "an ensemble name (gaussian, spherical, binary, uniform, laplace, ternary:F, \
+                     hmm:ACTIVATION:ALPHA_D) or a table { iid = { values = [..], weights = [..] } } \
+                     or { hidden_manifold = { alpha_d = .., activation = \"tanh\" } }",
                 )
             }
             fn visit_str<E: serde::de::Error>(
@@ -294,18 +322,26 @@ impl<'de> serde::Deserialize<'de> for EnsembleKind {
             ) -> std::result::Result<Self::Value, A::Error> {
                 use serde::de::Error;
                 let key: String = map.next_key()?.ok_or_else(|| {
-                    A::Error::custom("an empty ensemble table; expected iid = {..}")
+                    A::Error::custom(
+                        "an empty ensemble table; expected iid = {..} or hidden_manifold = {..}",
+                    )
                 })?;
-                if key != "iid" {
-                    return Err(A::Error::unknown_field(&key, &["iid"]));
-                }
-                let spec: IidSpec = map.next_value()?;
+                const KEYS: &[&str] = &["iid", "hidden_manifold"];
+                let kind = match key.as_str() {
+                    "iid" => {
+                        let spec: IidSpec = map.next_value()?;
+                        spec.build().map(EnsembleKind::Iid)
+                    }
+                    "hidden_manifold" => {
+                        let spec: HiddenManifoldSpec = map.next_value()?;
+                        spec.build().map(EnsembleKind::HiddenManifold)
+                    }
+                    _ => return Err(A::Error::unknown_field(&key, KEYS)),
+                };
                 if let Some(k) = map.next_key::<String>()? {
-                    return Err(A::Error::unknown_field(&k, &["iid"]));
+                    return Err(A::Error::unknown_field(&k, KEYS));
                 }
-                spec.build()
-                    .map(EnsembleKind::Iid)
-                    .map_err(A::Error::custom)
+                kind.map_err(A::Error::custom)
             }
         }
         d.deserialize_any(V)

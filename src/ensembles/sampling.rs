@@ -22,6 +22,24 @@ pub fn sample_rng(seed: u64, sample: u64) -> ChaCha8Rng {
 pub trait PatternSampler: PatternEnsemble {
     /// Fill `out` (length N) with one pattern.
     fn sample_pattern(&self, rng: &mut ChaCha8Rng, out: &mut [f32]);
+
+    /// Draw the `count` patterns (length `n`) of one store in order, handing each to
+    /// `put(μ, pattern)`. Independent patterns by default; ensembles whose patterns share a
+    /// per-store structure (the hidden manifold's features) override it.
+    fn sample_store(
+        &self,
+        rng: &mut ChaCha8Rng,
+        n: usize,
+        count: usize,
+        put: &mut dyn FnMut(usize, &[f32]) -> crate::error::Result<()>,
+    ) -> crate::error::Result<()> {
+        let mut row = vec![0f32; n];
+        for mu in 0..count {
+            self.sample_pattern(rng, &mut row);
+            put(mu, &row)?;
+        }
+        Ok(())
+    }
 }
 
 impl EnsembleKind {
@@ -32,6 +50,7 @@ impl EnsembleKind {
             Self::Spherical => &Spherical,
             Self::Binary => &Binary,
             Self::Iid(e) => e,
+            Self::HiddenManifold(e) => e,
         }
     }
 }

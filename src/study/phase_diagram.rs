@@ -168,10 +168,14 @@ pub fn render_phase_diagram(
             .filter(|v| v.is_finite())
             .fold(0.0f64, f64::max);
         let y_top = 1.5 * top;
-        let same = rows.iter().all(|&i| {
-            let (a, c) = (t.num(i, c1), t.num(i, cc));
-            !(a.is_finite() && c.is_finite()) || (a - c).abs() <= 1e-9 * a.abs().max(1e-12)
-        });
+        // no α_c where the ensemble's failure channels are not computed (i.i.d. continuous,
+        // hidden manifold): α₁ alone, and no "all retrieved" region
+        let has_ac = rows.iter().any(|&i| t.num(i, cc).is_finite());
+        let same = has_ac
+            && rows.iter().all(|&i| {
+                let (a, c) = (t.num(i, c1), t.num(i, cc));
+                !(a.is_finite() && c.is_finite()) || (a - c).abs() <= 1e-9 * a.abs().max(1e-12)
+            });
         let star: Vec<(f64, f64, f64)> = series(cs).into_iter().filter(|p| p.1 <= y_top).collect();
         // the regions of docs/theory.md#phase-diagram, each labelled where it is widest
         let lam: Vec<f64> = rows.iter().map(|&i| t.num(i, cl)).collect();
@@ -199,6 +203,7 @@ pub fn render_phase_diagram(
         let curves: [&dyn Fn(usize) -> f64; 3] = [&a1, &ac, &ast];
         let labels = regions
             .iter()
+            .filter(|(text, _)| has_ac || *text != "all retrieved")
             .filter_map(|(text, band)| {
                 let width = span * (0.02 * text.chars().count() as f64 + 0.03);
                 region_label(&lam, band, &curves, 0.045 * y_top, width).map(|(x, y)| {
@@ -221,7 +226,7 @@ pub fn render_phase_diagram(
             0,
             series(c1),
         )];
-        if !same {
+        if !same && has_ac {
             curves.push(Curve::new(
                 "α_{c}: all patterns (lower bound)",
                 Style::Dashed,
@@ -248,6 +253,36 @@ pub fn render_phase_diagram(
         out.extend(
             fig.render(&dir.join(format!("phase_diagram_{}", super::file_stem(kind.name()))))?,
         );
+    }
+    // several ensembles: their α₁(λ) side by side (`alpha_1_curves`)
+    if cfg.ensembles.len() > 1 {
+        let curves = cfg
+            .ensembles
+            .iter()
+            .enumerate()
+            .map(|(k, kind)| {
+                let pts: Vec<(f64, f64, f64)> = (0..t.rows.len())
+                    .filter(|&i| t.rows[i][ce] == kind.name())
+                    .map(|i| (t.num(i, cl), t.num(i, c1), 0.0))
+                    .filter(|p| p.1.is_finite())
+                    .collect();
+                let style = if k % 2 == 0 {
+                    Style::Line
+                } else {
+                    Style::Dashed
+                };
+                Curve::new(kind.name(), style, k / 2, pts)
+            })
+            .collect();
+        let fig = Figure {
+            x_label: "inverse temperature λ".into(),
+            y_label: "α_{1}(λ)".into(),
+            subtitle: "typical-pattern threshold α_{1}(λ), N → ∞".into(),
+            legend: crate::plot::Legend::LowerRight,
+            curves,
+            ..Default::default()
+        };
+        out.extend(fig.render(&dir.join("alpha_1_curves"))?);
     }
     Ok(out)
 }

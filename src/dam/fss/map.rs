@@ -1061,7 +1061,9 @@ mod tests {
                     EnsembleKind::Binary => l.tanh(),
                     // q(λ): the maximiser of λq + ½ln(1 − q²), q = (√(1 + 4λ²) − 1)/(2λ)
                     EnsembleKind::Spherical => ((1.0 + 4.0 * l * l).sqrt() - 1.0) / (2.0 * l),
-                    EnsembleKind::Iid(_) => unreachable!("ALL holds the built-in ensembles"),
+                    EnsembleKind::Iid(_) | EnsembleKind::HiddenManifold(_) => {
+                        unreachable!("ALL holds the built-in ensembles")
+                    }
                 };
                 assert!((f.b1 - b).abs() < 1e-9, "{kind} {l}: b1 {} vs {b}", f.b1);
             }

@@ -48,6 +48,20 @@ pub struct OverlapLaw {
     /// The target's components (i.i.d. ensembles: each overlap is Σ_i ξ¹_i ξ_i with ξ_i drawn
     /// from the marginal, the exact law, O(N) per overlap).
     target: Vec<f64>,
+    /// Hidden manifold: the store's features and scratch for a latent (O(ND) per overlap, O(D)
+    /// for the linear σ through F^T ξ¹).
+    hmm: Option<HmmOverlap>,
+}
+
+/// The hidden manifold's overlap ξ^μ·ξ¹ = Σ_i ξ¹_i σ̃(F_i·z^μ/√D) given F and ξ¹.
+struct HmmOverlap {
+    e: &'static crate::ensembles::HiddenManifold,
+    /// F/√D, N × D row-major.
+    f: Vec<f64>,
+    d: usize,
+    /// F^T ξ¹/√D (linear σ).
+    ft_target: Vec<f64>,
+    z: std::cell::RefCell<Vec<f64>>,
 }
 
 impl OverlapLaw {
@@ -63,7 +77,37 @@ impl OverlapLaw {
     ) -> Self {
         let nf = n as f64;
         let mut target = Vec::new();
+        let mut hmm = None;
         let r2 = match kind {
+            EnsembleKind::HiddenManifold(e) => {
+                let d = e.latent_dim(n);
+                let sc = 1.0 / (d as f64).sqrt();
+                let f: Vec<f64> = (0..n * d)
+                    .map(|_| {
+                        let g: f64 = StandardNormal.sample(rng);
+                        sc * g
+                    })
+                    .collect();
+                let z1: Vec<f64> = (0..d).map(|_| StandardNormal.sample(rng)).collect();
+                target = f
+                    .chunks_exact(d)
+                    .map(|row| e.sigma(row.iter().zip(&z1).map(|(a, b)| a * b).sum()))
+                    .collect();
+                let mut ft_target = vec![0.0; d];
+                for (row, &t) in f.chunks_exact(d).zip(&target) {
+                    for (o, &a) in ft_target.iter_mut().zip(row) {
+                        *o += a * t;
+                    }
+                }
+                hmm = Some(HmmOverlap {
+                    e,
+                    f,
+                    d,
+                    ft_target,
+                    z: std::cell::RefCell::new(vec![0.0; d]),
+                });
+                target.iter().map(|v| v * v).sum::<f64>()
+            }
             EnsembleKind::Iid(e) => {
                 target = (0..n).map(|_| e.draw(rng)).collect();
                 target.iter().map(|v| v * v).sum::<f64>()
@@ -89,6 +133,7 @@ impl OverlapLaw {
             scale,
             chi2_rest: Gamma::new((nf - 1.0) / 2.0, 2.0).ok(),
             target,
+            hmm,
         }
     }
 
@@ -123,6 +168,30 @@ impl OverlapLaw {
             }
             EnsembleKind::Iid(e) => {
                 self.scale * self.target.iter().map(|&t| t * e.draw(rng)).sum::<f64>()
+            }
+            EnsembleKind::HiddenManifold(_) => {
+                let h = self.hmm.as_ref().expect("drawn in new");
+                let mut z = h.z.borrow_mut();
+                for zi in z.iter_mut() {
+                    *zi = StandardNormal.sample(rng);
+                }
+                let u = if h.e.activation == crate::ensembles::hidden_manifold::Activation::Linear {
+                    h.ft_target
+                        .iter()
+                        .zip(z.iter())
+                        .map(|(a, b)| a * b)
+                        .sum::<f64>()
+                } else {
+                    h.f.chunks_exact(h.d)
+                        .zip(&self.target)
+                        .map(|(row, &t)| {
+                            t * h
+                                .e
+                                .sigma(row.iter().zip(z.iter()).map(|(a, b)| a * b).sum())
+                        })
+                        .sum::<f64>()
+                };
+                self.scale * u
             }
         }
     }

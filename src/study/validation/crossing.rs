@@ -126,8 +126,10 @@ impl CrossingCheck {
                 let job = Job::Rem { check: c, n, w };
                 pts.push(v.point(job, self.label(), Some(batch), samples, rem));
             }
-            let job = Job::Map { check: c, n };
-            pts.push(v.point(job, self.label(), Some(batch), samples, map));
+            if self.finite_n_map {
+                let job = Job::Map { check: c, n };
+                pts.push(v.point(job, self.label(), Some(batch), samples, map));
+            }
         }
         Ok(pts)
     }
@@ -428,11 +430,14 @@ pub(super) fn render_thresholds(
             legend: Legend::UpperLeft,
             ..Default::default()
         };
-        // for fixed-norm ensembles the α_c bound is α₁ itself: one curve, said in its label
-        let same = acb
-            .iter()
-            .zip(&a1)
-            .all(|(c, a)| (c.1 - a.1).abs() <= 1e-9 * a.1.abs().max(1e-12));
+        // for fixed-norm ensembles the α_c bound is α₁ itself: one curve, said in its label;
+        // where no α_c is computed (i.i.d. continuous, hidden manifold), α₁ alone
+        acb.retain(|c: &(f64, f64, f64)| c.1.is_finite());
+        let same = !acb.is_empty()
+            && acb
+                .iter()
+                .zip(&a1)
+                .all(|(c, a)| (c.1 - a.1).abs() <= 1e-9 * a.1.abs().max(1e-12));
         fig.curves.push(Curve::new(
             if same {
                 "α_{1}(λ) = α_{c}(λ) bound, theory"
@@ -443,7 +448,7 @@ pub(super) fn render_thresholds(
             6,
             a1,
         ));
-        if !same {
+        if !same && !acb.is_empty() {
             fig.curves
                 .push(Curve::new("α_{c}(λ) lower bound", Style::Dashed, 6, acb));
         }

@@ -94,6 +94,14 @@ pub struct CrossingCheck {
     /// Store format "f32" (default), "f16", "i8" (binary only).
     #[serde(default)]
     pub store: FromStrValue<Precision>,
+    /// Whether to run the finite-N map at each N (default true). The hidden manifold's map
+    /// draws each overlap in O(ND) and takes minutes per N; the finite-N REM still runs.
+    #[serde(default = "yes")]
+    pub finite_n_map: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 /// `[[validation.all_patterns]]`: every pattern of each store is a target.
