@@ -95,6 +95,32 @@ fn bench(c: &mut Criterion) {
         });
     }
     g.finish();
+
+    // hidden-manifold patterns (docs/theory.md#hidden-manifold): α₁ over 2,000 λ evenly spaced
+    // in [0.05, 3], rayon, as `engram dam thresholds --lambda 0.05:3:2000` sweeps them; each λ
+    // is a replica-symmetric saddle point (quadrature passes warm-started along the sweep)
+    let ls3: Vec<f64> = (0..2000).map(|i| 0.05 + 2.95 * i as f64 / 1999.0).collect();
+    let mut g = c.benchmark_group("hidden_manifold_alpha1_sweep_2k");
+    g.throughput(Throughput::Elements(ls3.len() as u64));
+    g.sample_size(10);
+    g.measurement_time(std::time::Duration::from_secs(30));
+    for name in [
+        "hmm:linear:0.5",
+        "hmm:sign:1",
+        "hmm:tanh:0.5",
+        "hmm:relu:0.5",
+    ] {
+        let kind: EnsembleKind = name.parse().unwrap();
+        let th = DamTheory::new(kind.ensemble()).unwrap();
+        g.bench_with_input(BenchmarkId::new("alpha_1_rayon", name), &ls3, |b, ls| {
+            b.iter(|| {
+                ls.par_iter()
+                    .map(|&l| th.alpha_1(l).unwrap().0)
+                    .sum::<f64>()
+            })
+        });
+    }
+    g.finish();
 }
 
 criterion_group!(benches, bench);

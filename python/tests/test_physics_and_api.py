@@ -47,6 +47,20 @@ def test_iid_marginals_by_name():
         engram.alpha_1(0.5, "laplace")
 
 
+def test_hidden_manifold_by_name():
+    """Hidden-manifold patterns pass by name (docs/theory.md#hidden-manifold): the linear σ is
+    a gaussian ensemble of variance 1 + 1/α_D (α₁ = λ − λ²v/2 below λ = 1/v, then 1/(2v)), α_c
+    is not computed, and a bad activation is a ValueError naming it."""
+    lam = np.array([0.1, 0.2, 2.0])
+    v = 1.0 + 1.0 / 0.5
+    want = np.where(lam < 1 / v, lam - 0.5 * v * lam**2, 0.5 / v)
+    assert np.max(np.abs(engram.alpha_1(lam, "hmm:linear:0.5") - want)) < 1e-12
+    t = engram.thresholds([0.5], "hmm:tanh:2")
+    assert np.isnan(t["alpha_c"][0]) and t["alpha_c_binding"][0] == "not_computed"
+    with pytest.raises(ValueError, match="activation"):
+        engram.alpha_1(0.5, "hmm:cubic:1")
+
+
 def test_energy_step_descent_against_numpy():
     rng = np.random.default_rng(0)
     xi = rng.standard_normal((50, 12))

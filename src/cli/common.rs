@@ -12,7 +12,9 @@ pub struct EnsembleArg {
     /// Pattern ensemble: gaussian (ξ_i ~ N(0,1)), spherical (uniform on the sphere of radius
     /// √N), binary (ξ_i = ±1), or i.i.d. components from a standardised marginal: uniform,
     /// laplace (simulation only), ternary:F (sparsity F), iid:V1,V2,..:W1,W2,.. (values and
-    /// weights); docs/theory.md#iid.
+    /// weights); docs/theory.md#iid; or hidden-manifold patterns hmm:ACTIVATION:ALPHA_D
+    /// (activation linear, relu, tanh or sign; latent dimension D = ALPHA_D·N);
+    /// docs/theory.md#hidden-manifold.
     #[arg(long, value_name = "E")]
     pub ensemble: EnsembleKind,
 }
