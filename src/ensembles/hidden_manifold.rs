@@ -505,15 +505,91 @@ impl HiddenManifold {
                 }
             }
         };
+        // ReLU: for y < 0 the target component is the constant −μ₀/s, so the (y, w) integral
+        // of that half reduces to one over a = my + √v w (a skew-normal law) when v > 0
+        let relu_half = !odd && v > 1e-12 && b_s == 0.0;
         for &(y, py) in &r.half_line {
             if odd {
                 add(y, 2.0 * py);
             } else {
                 add(y, py);
-                add(-y, py);
+                if !relu_half {
+                    add(-y, py);
+                }
             }
         }
+        if relu_half {
+            let half = self.relu_negative_half(lambda * a_s, m, v, delta, r);
+            acc.f += half.f;
+            acc.yfp += half.yfp;
+            acc.fp2 += half.fp2;
+            acc.fpp += half.fpp;
+            acc.xfc += a_s * half.xfc;
+        }
         acc
+    }
+
+    /// The y < 0 half of [`Self::pass`] for ReLU: x = −μ₀/s fixed, c = λx, and
+    /// a = my + √v w has, jointly with y < 0, the density φ_S(a) Φ(−μ_a/σ_a) (S² = v + m²,
+    /// μ_a = ma/S², σ_a = √v/S) and E[y; y < 0 | a] φ_S(a) = φ_S(a)[μ_a Φ(−μ_a/σ_a) − σ_a φ(μ_a/σ_a)].
+    /// Gauss–Legendre panels in a/S, refined at the kink of f at a = 0.
+    fn relu_negative_half(&self, lambda_a: f64, m: f64, v: f64, delta: f64, r: &Rules) -> Pass {
+        let x0 = -self.mu0 / self.scale;
+        let c = lambda_a * x0;
+        let big_s = (v + m * m).sqrt();
+        let sig = v.sqrt() / big_s;
+        let mut bp = [0.0f64; 16];
+        let mut nb = 0;
+        for &b in PANELS.iter().rev() {
+            bp[nb] = -b;
+            nb += 1;
+        }
+        for &b in &PANELS[1..] {
+            bp[nb] = b;
+            nb += 1;
+        }
+        let width = delta.sqrt() / big_s;
+        if width < 1.0 {
+            for d in [-3.0 * width, 0.0, 3.0 * width] {
+                bp[nb] = d.clamp(-PANELS[5], PANELS[5]);
+                nb += 1;
+            }
+        }
+        let bp = &mut bp[..nb];
+        bp.sort_by(f64::total_cmp);
+        let pdf = crate::idp::activation::norm_pdf;
+        let (mut acc, mut mass) = (Pass::default(), 0.0);
+        for pair in bp.windows(2) {
+            let (lo, hi) = (pair[0], pair[1]);
+            if hi <= lo {
+                continue;
+            }
+            for &(x, wt) in &r.legendre {
+                let t = 0.5 * (hi - lo) * x + 0.5 * (hi + lo);
+                let a = big_s * t;
+                let base = 0.5 * (hi - lo) * wt * pdf(t);
+                let mu_a = m * t / big_s;
+                let p = base * crate::idp::activation::norm_sf(mu_a / sig);
+                let py = base
+                    * (mu_a * crate::idp::activation::norm_sf(mu_a / sig) - sig * pdf(mu_a / sig));
+                let i = self.inner(a, c, delta, r);
+                mass += p;
+                acc.f += p * i.f;
+                acc.yfp += py * i.fp;
+                acc.fp2 += p * i.fp * i.fp;
+                acc.fpp += p * i.fpp;
+                acc.xfc += p * x0 * i.fc;
+            }
+        }
+        // the half line carries probability ½ exactly
+        let k = 0.5 / mass;
+        Pass {
+            f: acc.f * k,
+            yfp: acc.yfp * k,
+            fp2: acc.fp2 * k,
+            fpp: acc.fpp * k,
+            xfc: acc.xfc * k,
+        }
     }
 
     /// The saddle point of Λ at λ for the configuration x = a ξ¹ + b g (module docs), by
