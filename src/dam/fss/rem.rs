@@ -48,8 +48,8 @@ pub struct OverlapLaw {
     /// The target's components (i.i.d. ensembles: each overlap is Σ_i ξ¹_i ξ_i with ξ_i drawn
     /// from the marginal, the exact law, O(N) per overlap).
     target: Vec<f64>,
-    /// Hidden manifold: the store's features and scratch for a latent (O(ND) per overlap, O(D)
-    /// for the linear σ through F^T ξ¹).
+    /// Hidden manifold: the store's features and scratch for a latent (O(ND) per overlap; one
+    /// gaussian for the linear σ, whose overlap is N(0, |F^T ξ¹|²/D) given F and ξ¹).
     hmm: Option<HmmOverlap>,
 }
 
@@ -59,8 +59,8 @@ struct HmmOverlap {
     /// F/√D, N × D row-major.
     f: Vec<f64>,
     d: usize,
-    /// F^T ξ¹/√D (linear σ).
-    ft_target: Vec<f64>,
+    /// |F^T ξ¹/√D| (linear σ: the overlap is gaussian with this standard deviation).
+    ft_norm: f64,
     z: std::cell::RefCell<Vec<f64>>,
 }
 
@@ -103,7 +103,7 @@ impl OverlapLaw {
                     e,
                     f,
                     d,
-                    ft_target,
+                    ft_norm: ft_target.iter().map(|v| v * v).sum::<f64>().sqrt(),
                     z: std::cell::RefCell::new(vec![0.0; d]),
                 });
                 target.iter().map(|v| v * v).sum::<f64>()
@@ -171,17 +171,16 @@ impl OverlapLaw {
             }
             EnsembleKind::HiddenManifold(_) => {
                 let h = self.hmm.as_ref().expect("drawn in new");
+                if h.e.activation == crate::ensembles::hidden_manifold::Activation::Linear {
+                    // linear σ: u = (F^T ξ¹/√D)·z is exactly N(0, |F^T ξ¹/√D|²) given F, ξ¹
+                    let g: f64 = StandardNormal.sample(rng);
+                    return self.scale * h.ft_norm * g;
+                }
                 let mut z = h.z.borrow_mut();
                 for zi in z.iter_mut() {
                     *zi = StandardNormal.sample(rng);
                 }
-                let u = if h.e.activation == crate::ensembles::hidden_manifold::Activation::Linear {
-                    h.ft_target
-                        .iter()
-                        .zip(z.iter())
-                        .map(|(a, b)| a * b)
-                        .sum::<f64>()
-                } else {
+                let u =
                     h.f.chunks_exact(h.d)
                         .zip(&self.target)
                         .map(|(row, &t)| {
@@ -189,8 +188,7 @@ impl OverlapLaw {
                                 .e
                                 .sigma(row.iter().zip(z.iter()).map(|(a, b)| a * b).sum())
                         })
-                        .sum::<f64>()
-                };
+                        .sum::<f64>();
                 self.scale * u
             }
         }

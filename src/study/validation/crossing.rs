@@ -122,9 +122,11 @@ impl CrossingCheck {
                 let b = batch.resolve(samples);
                 pts.push(v.point(job, self.label(), Some(b), samples, rem));
             }
-            for w in [0.5, theta] {
-                let job = Job::Rem { check: c, n, w };
-                pts.push(v.point(job, self.label(), Some(batch), samples, rem));
+            if self.finite_n_rem {
+                for w in [0.5, theta] {
+                    let job = Job::Rem { check: c, n, w };
+                    pts.push(v.point(job, self.label(), Some(batch), samples, rem));
+                }
             }
             if self.finite_n_map {
                 let job = Job::Map { check: c, n };

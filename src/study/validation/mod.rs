@@ -98,6 +98,10 @@ pub struct CrossingCheck {
     /// draws each overlap in O(ND) and takes minutes per N; the finite-N REM still runs.
     #[serde(default = "yes")]
     pub finite_n_map: bool,
+    /// Whether to run the finite-N REM at each N (default true). For nonlinear hidden-manifold
+    /// patterns it draws e^{αN} overlaps of O(ND) each per sample: hours at N ≥ 56.
+    #[serde(default = "yes")]
+    pub finite_n_rem: bool,
 }
 
 fn yes() -> bool {
