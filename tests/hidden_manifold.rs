@@ -270,3 +270,29 @@ fn names_config_forms_and_refusals() {
         assert!(e.contains("line 1"), "{bad}: {e}");
     }
 }
+
+/// Quadrature passes per λ along a 2,000-point sweep (the cost unit quoted in
+/// docs/performance.md); run with `--ignored --nocapture`.
+#[test]
+#[ignore]
+fn passes_per_lambda_along_a_sweep() {
+    use engram::dam::DamTheory;
+    use engram::ensembles::hidden_manifold::passes;
+    for (act, ad) in [
+        (Activation::Sign, 1.0),
+        (Activation::Tanh, 0.5),
+        (Activation::Relu, 0.5),
+    ] {
+        let e = HiddenManifold::new(ad, act).unwrap();
+        let th = DamTheory::new(e).unwrap();
+        let p0 = passes();
+        for i in 0..2000 {
+            th.alpha_1(0.05 + 2.95 * i as f64 / 1999.0).unwrap();
+        }
+        println!(
+            "{act:?} {ad}: {:.2} passes per λ",
+            (passes() - p0) as f64 / 2000.0
+        );
+        assert!(passes() > p0);
+    }
+}
