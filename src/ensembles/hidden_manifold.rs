@@ -206,6 +206,49 @@ fn rules(fine: bool) -> &'static Rules {
     }
 }
 
+/// Gauss–Legendre nodes with weights φ(t) dt on the mirrored [`PANELS`] of [−8.6, 8.6], the
+/// panels refined around a kink at `kink = (centre, width)` (breakpoints centre and
+/// centre ± 3 width) when the width is under 1; renormalised to a probability measure. Writes
+/// into `out` and returns the number of nodes.
+fn panel_nodes(kink: Option<(f64, f64)>, r: &Rules, out: &mut [(f64, f64); 16 * 12]) -> usize {
+    let mut bp = [0.0f64; 16];
+    let mut nb = 0;
+    for &b in PANELS.iter().rev() {
+        bp[nb] = -b;
+        nb += 1;
+    }
+    for &b in &PANELS[1..] {
+        bp[nb] = b;
+        nb += 1;
+    }
+    if let Some((centre, width)) = kink.filter(|k| k.1 < 1.0) {
+        for d in [-3.0 * width, 0.0, 3.0 * width] {
+            bp[nb] = (centre + d).clamp(-PANELS[5], PANELS[5]);
+            nb += 1;
+        }
+    }
+    let bp = &mut bp[..nb];
+    bp.sort_by(f64::total_cmp);
+    let pdf = crate::idp::activation::norm_pdf;
+    let mut n = 0;
+    for pair in bp.windows(2) {
+        let (lo, hi) = (pair[0], pair[1]);
+        if hi <= lo {
+            continue;
+        }
+        for &(x, wt) in &r.legendre {
+            let t = 0.5 * (hi - lo) * x + 0.5 * (hi + lo);
+            out[n] = (t, 0.5 * (hi - lo) * wt * pdf(t));
+            n += 1;
+        }
+    }
+    let total: f64 = out[..n].iter().map(|p| p.1).sum();
+    for p in out[..n].iter_mut() {
+        p.1 /= total;
+    }
+    n
+}
+
 /// ln Φ(t), accurate deep in the lower tail (erfcx) and near 0 in the upper.
 fn ln_ncdf(t: f64) -> f64 {
     if t < -1.0 {
@@ -444,53 +487,18 @@ impl HiddenManifold {
         };
         let odd = self.activation.is_odd();
         let mut acc = Pass::default();
-        let pdf = crate::idp::activation::norm_pdf;
         let mut w_nodes = [(0.0, 0.0); 16 * 12];
         let mut add = |y: f64, py: f64| {
-            // w panels: the mirrored y panels, refined around the kink of f at a = 0
-            // (w* = −my/√v, width √Δ/√v in w) where it is narrower than a panel
-            let mut bp = [0.0f64; 16];
-            let mut nb = 0;
-            for &b in PANELS.iter().rev() {
-                bp[nb] = -b;
-                nb += 1;
-            }
-            for &b in &PANELS[1..] {
-                bp[nb] = b;
-                nb += 1;
-            }
-            if sv > 0.0 && !matches!(self.activation, Activation::Tanh) {
-                let (ws, width) = (-m * y / sv, delta.sqrt() / sv);
-                if width < 1.0 {
-                    for d in [-3.0 * width, 0.0, 3.0 * width] {
-                        bp[nb] = (ws + d).clamp(-PANELS[5], PANELS[5]);
-                        nb += 1;
-                    }
-                }
-            }
-            let mut bp = &mut bp[..nb];
-            bp.sort_by(f64::total_cmp);
-            let mut nw = 0;
-            if matches!(self.activation, Activation::Tanh) {
-                nw = r.hermite_w.len();
-                w_nodes[..nw].copy_from_slice(&r.hermite_w);
-                bp = &mut bp[..0];
-            }
-            for pair in bp.windows(2) {
-                let (lo, hi) = (pair[0], pair[1]);
-                if hi <= lo {
-                    continue;
-                }
-                for &(x, wt) in &r.legendre {
-                    let w = 0.5 * (hi - lo) * x + 0.5 * (hi + lo);
-                    w_nodes[nw] = (w, 0.5 * (hi - lo) * wt * pdf(w));
-                    nw += 1;
-                }
-            }
-            let total: f64 = w_nodes[..nw].iter().map(|p| p.1).sum();
-            for p in w_nodes[..nw].iter_mut() {
-                p.1 /= total;
-            }
+            // w panels refined around the kink of f at a = 0 (w* = −my/√v, width √Δ/√v in w);
+            // tanh's f is entire in a: Gauss–Hermite
+            let nw = if matches!(self.activation, Activation::Tanh) {
+                let n = r.hermite_w.len();
+                w_nodes[..n].copy_from_slice(&r.hermite_w);
+                n
+            } else {
+                let kink = (sv > 0.0).then(|| (-m * y / sv, delta.sqrt() / sv));
+                panel_nodes(kink, r, &mut w_nodes)
+            };
             let xs = a_s * self.sigma(y);
             for &(g, pg) in gs {
                 let x = xs + b_s * g;
@@ -538,48 +546,23 @@ impl HiddenManifold {
         let c = lambda_a * x0;
         let big_s = (v + m * m).sqrt();
         let sig = v.sqrt() / big_s;
-        let mut bp = [0.0f64; 16];
-        let mut nb = 0;
-        for &b in PANELS.iter().rev() {
-            bp[nb] = -b;
-            nb += 1;
-        }
-        for &b in &PANELS[1..] {
-            bp[nb] = b;
-            nb += 1;
-        }
-        let width = delta.sqrt() / big_s;
-        if width < 1.0 {
-            for d in [-3.0 * width, 0.0, 3.0 * width] {
-                bp[nb] = d.clamp(-PANELS[5], PANELS[5]);
-                nb += 1;
-            }
-        }
-        let bp = &mut bp[..nb];
-        bp.sort_by(f64::total_cmp);
         let pdf = crate::idp::activation::norm_pdf;
+        let mut nodes = [(0.0, 0.0); 16 * 12];
+        let n = panel_nodes(Some((0.0, delta.sqrt() / big_s)), r, &mut nodes);
         let (mut acc, mut mass) = (Pass::default(), 0.0);
-        for pair in bp.windows(2) {
-            let (lo, hi) = (pair[0], pair[1]);
-            if hi <= lo {
-                continue;
-            }
-            for &(x, wt) in &r.legendre {
-                let t = 0.5 * (hi - lo) * x + 0.5 * (hi + lo);
-                let a = big_s * t;
-                let base = 0.5 * (hi - lo) * wt * pdf(t);
-                let mu_a = m * t / big_s;
-                let p = base * crate::idp::activation::norm_sf(mu_a / sig);
-                let py = base
-                    * (mu_a * crate::idp::activation::norm_sf(mu_a / sig) - sig * pdf(mu_a / sig));
-                let i = self.inner(a, c, delta, r);
-                mass += p;
-                acc.f += p * i.f;
-                acc.yfp += py * i.fp;
-                acc.fp2 += p * i.fp * i.fp;
-                acc.fpp += p * i.fpp;
-                acc.xfc += p * x0 * i.fc;
-            }
+        for &(t, base) in &nodes[..n] {
+            let a = big_s * t;
+            let mu_a = m * t / big_s;
+            let tail = crate::idp::activation::norm_sf(mu_a / sig);
+            let p = base * tail;
+            let py = base * (mu_a * tail - sig * pdf(mu_a / sig));
+            let i = self.inner(a, c, delta, r);
+            mass += p;
+            acc.f += p * i.f;
+            acc.yfp += py * i.fp;
+            acc.fp2 += p * i.fp * i.fp;
+            acc.fpp += p * i.fpp;
+            acc.xfc += p * x0 * i.fc;
         }
         // the half line carries probability ½ exactly
         let k = 0.5 / mass;
