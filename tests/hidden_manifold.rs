@@ -296,3 +296,60 @@ fn passes_per_lambda_along_a_sweep() {
         assert!(passes() > p0);
     }
 }
+
+#[test]
+fn tilted_overlap_approaches_the_edge() {
+    // Λ′(λ) increases towards the overlap edge sup_z (1/N) Σ ξ¹_i σ̃(h_i): 1 for sign (the
+    // target's own sign pattern), E|tanh g|/E tanh² g for tanh (z = t z¹, t → ∞); the edges
+    // are evaluated here by independent quadrature
+    let tanh2 = gauss_wide(|g| g.tanh().powi(2), 0.0);
+    let tanh_edge = gauss_wide(|g| g.tanh().abs(), 0.0) / tanh2;
+    for (act, edge) in [(Activation::Sign, 1.0), (Activation::Tanh, tanh_edge)] {
+        let e = HiddenManifold::new(0.5, act).unwrap();
+        assert!(
+            (e.overlap_edge(1.0) - edge).abs() < 1e-9,
+            "{act:?}: {}",
+            e.overlap_edge(1.0)
+        );
+        let mut last = 0.0;
+        for l in [0.5, 1.0, 2.0, 4.0, 8.0] {
+            let d = e.log_mgf_prime(l, 1.0);
+            assert!(d > last && d < edge, "{act:?} {l}: {d} (edge {edge})");
+            last = d;
+        }
+        if act == Activation::Sign {
+            assert!(edge - last < 1e-4, "sign at λ = 8: {last}");
+        }
+    }
+}
+
+#[test]
+fn finite_n_overlap_law_variance() {
+    // the finite-N REM's exact overlap draws given F and ξ¹ (one gaussian for linear σ, a
+    // fresh latent through F for tanh): Var(u)/N over 100 targets × 400 draws at N = 200
+    // against v₂ = 1 + μ₁⁴/α_D, within 5σ of the target-to-target spread plus 5/N
+    use engram::dam::fss::OverlapLaw;
+    use engram::ensembles::{sample_rng, EnsembleKind};
+    let n = 200;
+    for name in ["hmm:linear:0.5", "hmm:tanh:1"] {
+        let kind: EnsembleKind = name.parse().unwrap();
+        let EnsembleKind::HiddenManifold(e) = kind else {
+            unreachable!()
+        };
+        let v2 = 1.0 + e.mu1().powi(4) / e.alpha_d;
+        let per: Vec<f64> = (0..100u64)
+            .map(|s| {
+                let mut rng = sample_rng(5, s);
+                let law = OverlapLaw::new(kind, n, None, &mut rng);
+                (0..400).map(|_| law.draw(&mut rng).powi(2)).sum::<f64>() / (400.0 * n as f64)
+            })
+            .collect();
+        let mean = per.iter().sum::<f64>() / 100.0;
+        let sd = (per.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / 99.0).sqrt();
+        println!("{name}: {mean} ± {} vs {v2}", sd / 10.0);
+        assert!(
+            (mean - v2).abs() < 5.0 * sd / 10.0 + 5.0 / n as f64,
+            "{name}: {mean} vs {v2}"
+        );
+    }
+}

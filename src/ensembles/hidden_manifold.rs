@@ -100,6 +100,10 @@ pub struct HiddenManifold {
     mu0: f64,
     /// s = √Var σ(g).
     scale: f64,
+    /// μ₁ = E[g σ̃(g)] and E|σ̃(g)|, computed once (the solver's guess and the overlap edge
+    /// use them at every λ).
+    mu1: f64,
+    abs_mean: f64,
 }
 
 impl PartialEq for HiddenManifold {
@@ -327,12 +331,22 @@ impl HiddenManifold {
             }
             Activation::Tanh => (0.0, super::gauss_expect(|g| g.tanh().powi(2), 0.0)),
         };
+        let scale = var.sqrt();
+        let sig = |h: f64| (activation.raw(h) - mu0) / scale;
+        let mu1 = match activation {
+            Activation::Linear => 1.0,
+            Activation::Sign => (2.0 / std::f64::consts::PI).sqrt(),
+            Activation::Relu => 0.5 / scale,
+            Activation::Tanh => super::gauss_expect(|g| g * g.tanh(), 0.0) / scale,
+        };
         let e: &'static HiddenManifold = Box::leak(Box::new(HiddenManifold {
             name: Box::leak(name.into_boxed_str()),
             alpha_d,
             activation,
             mu0,
-            scale: var.sqrt(),
+            scale,
+            mu1,
+            abs_mean: super::gauss_expect(|g| sig(g).abs(), 0.0),
         }));
         all.push(e);
         Ok(e)
@@ -368,12 +382,7 @@ impl HiddenManifold {
 
     /// μ₁ = E[g σ̃(g)], the linear Hermite coefficient of σ̃ (1 linear, √(2/π) sign).
     pub fn mu1(&self) -> f64 {
-        match self.activation {
-            Activation::Linear => 1.0,
-            Activation::Sign => (2.0 / std::f64::consts::PI).sqrt(),
-            Activation::Relu => 0.5 / self.scale,
-            Activation::Tanh => super::gauss_expect(|g| g * g.tanh(), 0.0) / self.scale,
-        }
+        self.mu1
     }
 
     /// The latent dimension D = max(1, round(α_D N)) of a store of N components.
@@ -866,7 +875,7 @@ impl HiddenManifold {
     fn edge(&self, a_s: f64, b_s: f64) -> f64 {
         let e_abs_x = |smax: f64| {
             if b_s == 0.0 {
-                a_s * super::gauss_expect(|y| self.sigma(y).abs(), 0.0) * smax
+                a_s * self.abs_mean * smax
             } else {
                 f64::INFINITY
             }
