@@ -586,10 +586,11 @@ impl HiddenManifold {
 
     /// The saddle point of Λ at λ for the configuration x = a ξ¹ + b g (module docs), by
     /// Newton's method on the fixed-point equations (finite-difference Jacobian, step halving)
-    /// from the Gaussian-equivalent guess. Domain: λ ≥ 0, a, b ≥ 0. Errors: no convergence in
+    /// from the Gaussian-equivalent guess. Domain: λ ≥ 0, a, b ≥ 0, tilt λ√(a² + b²) ≤ [`Self::max_tilt`]. Errors: no convergence in
     /// 60 steps, or Δ leaving (0, ∞) (the replica-symmetric solution does not exist there).
     pub fn saddle(&self, lambda: f64, a_s: f64, b_s: f64) -> Result<Saddle> {
         let ad = self.alpha_d;
+        self.check_tilt(lambda, a_s, b_s)?;
         if lambda == 0.0 {
             return Ok(Saddle {
                 m: 0.0,
@@ -656,6 +657,36 @@ impl HiddenManifold {
         Ok(s)
     }
 
+    /// The largest tilt c = λ·√(a² + b²) at which the quadrature is verified (against twice the
+    /// nodes, relative 1e-5 on Λ and Λ′, α_D ≥ 0.1; tests/hidden_manifold.rs): linear σ any,
+    /// tanh 10, ReLU 4, sign 1000. Beyond it the tilted measure is narrower than the outer panels
+    /// resolve, so the solver refuses rather than return an unverified (or slow, failing) answer.
+    pub fn max_tilt(&self) -> f64 {
+        match self.activation {
+            Activation::Linear => f64::INFINITY,
+            Activation::Tanh => 10.0,
+            Activation::Relu => 4.0,
+            Activation::Sign => 1000.0,
+        }
+    }
+
+    /// [`Self::max_tilt`] as an error naming λ.
+    fn check_tilt(&self, lambda: f64, a_s: f64, b_s: f64) -> Result<()> {
+        let tilt = lambda * a_s.hypot(b_s);
+        if tilt.is_finite() && tilt <= self.max_tilt() {
+            return Ok(());
+        }
+        Err(EngramError::InvalidParameter {
+            name: "lambda",
+            value: format!("{lambda} (tilt lambda*|x| = {tilt:.4} for {})", self.name),
+            allowed: match self.activation {
+                Activation::Tanh => "a tilt lambda*|x| <= 10 for tanh hidden-manifold patterns (where the quadrature is verified)",
+                Activation::Relu => "a tilt lambda*|x| <= 4 for relu hidden-manifold patterns (where the quadrature is verified)",
+                _ => "a tilt lambda*|x| <= 1000 for sign hidden-manifold patterns (where the quadrature is verified)",
+            },
+        })
+    }
+
     /// The linear σ's saddle point in closed form.
     fn linear_saddle(ad: f64, lambda: f64, a_s: f64, b_s: f64) -> Saddle {
         {
@@ -675,6 +706,9 @@ impl HiddenManifold {
     /// (whose closed form then checks the numerics), from the Gaussian-equivalent guess, with
     /// continuation from λ/2 where Newton fails.
     pub fn saddle_by_quadrature(&self, lambda: f64, a_s: f64, b_s: f64) -> Result<Saddle> {
+        if self.activation != Activation::Linear {
+            self.check_tilt(lambda, a_s, b_s)?;
+        }
         self.saddle_from(lambda, a_s, b_s, None, 0, false)
             .map(|r| r.0)
     }
